@@ -1,0 +1,34 @@
+"""The contract every document stage keeps, so one Beam wrapper serves them all.
+
+A stage is plain Python: `apply` takes a Document and returns the Document to keep (maybe
+changed) or a `Drop` with its reason. Heavy resources (models, word lists) load in
+`setup()`, which the Beam wrapper calls once per worker, never at import or pickling.
+"""
+
+from __future__ import annotations
+
+from dataprep.document import Document, Drop
+
+
+class Stage:
+    #: Stable snake-case name: the Beam label, the stats key and the prefix of drop reasons.
+    name: str = ""
+
+    def setup(self) -> None:
+        """Load what `apply` needs. Called once per worker before the first document."""
+
+    def apply(self, doc: Document) -> Document | Drop:
+        raise NotImplementedError
+
+    def teardown(self) -> None:
+        """Release what `setup` took (child processes, file handles)."""
+
+
+def run_stages(stages: list[Stage], doc: Document) -> Document | Drop:
+    """Apply stages in order outside Beam (tests, `bench/`, small corpora)."""
+    for stage in stages:
+        result = stage.apply(doc)
+        if isinstance(result, Drop):
+            return result
+        doc = result
+    return doc
