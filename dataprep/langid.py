@@ -1,0 +1,108 @@
+"""Language identification with fastText lid.176 (176 languages).
+
+The default model is `resources/lid.176.ftz` (917 KB quantized, CC BY-SA 3.0, see
+`resources/NOTICE.md`); `lid.176.bin` (126 MB, slightly more accurate) or any fastText LID
+model with `__label__xx` labels can be named in the recipe instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+from importlib import resources
+
+from dataprep.document import Document, Drop
+from dataprep.stage import Stage
+
+DEFAULT_MODEL = "default"
+_LABEL_PREFIX = "__label__"
+# fastText predicts on one line; it refuses text containing "\n".
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+@dataclasses.dataclass(frozen=True)
+class LangIdConfig:
+    model: str = dataclasses.field(
+        default=DEFAULT_MODEL,
+        metadata={"help": "fastText LID model: 'default' (bundled lid.176.ftz) or a path (local or gs://, s3://)."},
+    )
+    languages: tuple[str, ...] = dataclasses.field(
+        default=(),
+        metadata={"help": "ISO 639-1 codes to keep (as the model labels them: en, de, zh, ...). "
+                  "Empty keeps every language and only records it."},
+    )
+    threshold: float = dataclasses.field(
+        default=0.65,
+        metadata={"help": "Minimum top-label score to keep a document (FineWeb/DCLM use 0.65, CCNet 0.5)."},
+    )
+    # Typed so that the recipe loader checks the scores (a str here failed only mid-pipeline).
+    thresholds: dict[str, float] = dataclasses.field(
+        default_factory=dict, metadata={"help": "Per-language minimum score, e.g. {zh: 0.5}; overrides threshold."}
+    )
+
+
+def _local_model_path(model: str) -> str:
+    """A local file for fastText, which only loads from disk: copies remote models once."""
+    if model == DEFAULT_MODEL:
+        return str(resources.files("dataprep") / "resources" / "lid.176.ftz")
+    if "://" not in model:
+        if not os.path.exists(model):
+            raise FileNotFoundError(f"language ID model not found: {model}")
+        return model
+    from apache_beam.io.filesystems import FileSystems
+
+    target = os.path.join(tempfile.gettempdir(), "dataprep-models", re.sub(r"[^\w.-]", "_", model))
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with FileSystems.open(model) as remote, tempfile.NamedTemporaryFile(
+            dir=os.path.dirname(target), delete=False
+        ) as local:
+            shutil.copyfileobj(remote, local)
+        os.replace(local.name, target)
+    return target
+
+
+def load_model(model: str = DEFAULT_MODEL):
+    import fasttext
+
+    # fastText prints a deprecation warning to stderr on every load_model; it is noise.
+    fasttext.FastText.eprint = lambda *args, **kwargs: None
+    return fasttext.load_model(_local_model_path(model))
+
+
+class LangId(Stage):
+    """Writes `metadata.lang` and `metadata.lang_score`; drops unwanted or uncertain text."""
+
+    name = "langid"
+
+    def __init__(self, config: LangIdConfig | None = None, model=None):
+        self.config = config or LangIdConfig()
+        self._model = model  # a loaded model may be shared between stages of one process
+
+    def setup(self) -> None:
+        if self._model is None:
+            self._model = load_model(self.config.model)
+
+    def __getstate__(self) -> dict:
+        return {"config": self.config, "_model": None}
+
+    def predict(self, text: str) -> tuple[str, float]:
+        if self._model is None:
+            self.setup()
+        labels, scores = self._model.predict(_NEWLINES.sub(" ", text.strip()), k=1)
+        if not labels:
+            return "unknown", 0.0
+        return labels[0][len(_LABEL_PREFIX):], float(min(scores[0], 1.0))
+
+    def apply(self, doc: Document) -> Document | Drop:
+        lang, score = self.predict(doc.text)
+        # Rounded so that the stored score is the same bytes on every platform's float printing.
+        doc = doc.with_metadata(lang=lang, lang_score=round(score, 4))
+        if self.config.languages and lang not in self.config.languages:
+            return Drop("langid_unwanted_language")
+        if score < self.config.thresholds.get(lang, self.config.threshold):
+            return Drop("langid_low_score")
+        return doc
