@@ -1,0 +1,24 @@
+"""Runner options: every Beam flag passes through; the local default never needs a network.
+
+Since Beam 2.68 `DirectRunner` first tries Prism, a Go binary it downloads at run time. We
+run offline, so "DirectRunner" (and no --runner at all) means the FnApiRunner-based direct
+runner, which honours --direct_num_workers and --direct_running_mode (in_memory,
+multi_threading, multi_processing). Any other --runner (DataflowRunner, FlinkRunner,
+SparkRunner, PortableRunner, PrismRunner) is handed to Beam unchanged.
+"""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+LOCAL_RUNNER_NAMES = {None, "DirectRunner", "FnApiRunner"}
+
+
+def make_runner(options: PipelineOptions):
+    """The runner object for `beam.Pipeline(runner=...)`; None lets Beam choose by name."""
+    name = options.view_as(StandardOptions).runner
+    if name in LOCAL_RUNNER_NAMES:
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        return FnApiRunner()
+    return None

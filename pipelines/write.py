@@ -1,0 +1,141 @@
+"""Deterministic outputs: fixed shard names, rows sorted by id, one stats JSON.
+
+A document's shard is a function of its id alone and rows are sorted by id inside a shard,
+so the bytes of every file are the same whatever the runner, worker count or bundle order.
+Every shard is written even when empty: a reader can count on `-of-NNNNN` files existing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from dataprep.document import ARROW_SCHEMA, Document
+
+
+def shard_name(prefix: str, index: int, count: int) -> str:
+    return f"{prefix}-{index:05d}-of-{count:05d}.parquet"
+
+
+def shard_of(doc_id: str, count: int) -> int:
+    # Ids are hex digests, so their leading 64 bits are uniform.
+    return int(doc_id[:16], 16) % count
+
+
+def write_parquet(path: str, docs: list[Document]) -> None:
+    """Write one shard atomically: to a temporary name, then rename."""
+    table = pa.Table.from_pylist([doc.to_row() for doc in sorted(docs, key=lambda d: d.id)], schema=ARROW_SCHEMA)
+    buffer = io.BytesIO()
+    with pq.ParquetWriter(buffer, ARROW_SCHEMA, compression="zstd") as writer:
+        # An empty shard gets no row group at all: `datasets` fails on a 0-row row group
+        # ("BatchSize must be greater than 0") but reads a file with none.
+        if table.num_rows:
+            writer.write_table(table, row_group_size=10_000)
+    temporary = path + ".tmp"
+    with FileSystems.create(temporary) as handle:
+        handle.write(buffer.getvalue())
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
+    FileSystems.rename([temporary], [path])
+
+
+class _WriteShard(beam.DoFn):
+    def __init__(self, folder: str, prefix: str, count: int):
+        self.folder = folder
+        self.prefix = prefix
+        self.count = count
+
+    def process(self, element):
+        index, docs = element
+        # A shard is gathered on one worker to sort it; shard count bounds its size.
+        docs = [doc for doc in docs if doc is not None]
+        path = FileSystems.join(self.folder, shard_name(self.prefix, index, self.count))
+        write_parquet(path, docs)
+        yield path
+
+
+class WriteShards(beam.PTransform):
+    """Documents → `folder/prefix-0000i-of-0000N.parquet`; outputs the written paths."""
+
+    def __init__(self, folder: str, prefix: str, count: int):
+        super().__init__()
+        self.folder = folder
+        self.prefix = prefix
+        self.count = count
+
+    def expand(self, docs):
+        count = self.count
+        keyed = docs | "KeyByShard" >> beam.Map(lambda doc: (shard_of(doc.id, count), doc))  # (shard, doc)
+        every_shard = (
+            docs.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(count)])  # (shard, None)
+        )
+        return (
+            (keyed, every_shard)
+            | "WithEmptyShards" >> beam.Flatten()
+            | "GroupShards" >> beam.GroupByKey()  # (shard, [doc, ..., None])
+            | "Write" >> beam.ParDo(_WriteShard(self.folder, self.prefix, count))  # path
+        )
+
+
+def sum_stats(values):
+    docs = chars_in = chars_out = 0
+    for d, ci, co in values:
+        docs += d
+        chars_in += ci
+        chars_out += co
+    return docs, chars_in, chars_out
+
+
+def stats_document(rows: list, stage_order: list[str]) -> dict:
+    """[((stage, outcome), (docs, chars_in, chars_out))] → the stats JSON structure."""
+    order = {name: i for i, name in enumerate(stage_order)}
+    stages: dict[str, dict] = {}
+    for (stage, outcome), (docs, chars_in, chars_out) in rows:
+        entry = stages.setdefault(
+            stage, {"stage": stage, "docs_in": 0, "docs_out": 0, "chars_in": 0, "chars_out": 0, "dropped": {}}
+        )
+        entry["docs_in"] += docs
+        entry["chars_in"] += chars_in
+        entry["chars_out"] += chars_out
+        if outcome == "kept":
+            entry["docs_out"] += docs
+        else:
+            entry["dropped"][outcome] = {"docs": docs, "chars": chars_in}
+    for entry in stages.values():
+        entry["dropped"] = dict(sorted(entry["dropped"].items(), key=lambda kv: (-kv[1]["docs"], kv[0])))
+    ordered = sorted(stages.values(), key=lambda e: (order.get(e["stage"], len(order)), e["stage"]))
+    return {"stages": ordered}
+
+
+class _WriteJson(beam.DoFn):
+    def __init__(self, path: str, stage_order: list[str]):
+        self.path = path
+        self.stage_order = stage_order
+
+    def process(self, rows):
+        data = stats_document(rows, self.stage_order)
+        with FileSystems.create(self.path) as handle:
+            handle.write((json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+        yield self.path
+
+
+class WriteStats(beam.PTransform):
+    """((stage, outcome), (docs, chars_in, chars_out)) tuples → one stats JSON file."""
+
+    def __init__(self, path: str, stage_order: list[str]):
+        super().__init__()
+        self.path = path
+        self.stage_order = stage_order
+
+    def expand(self, stats):
+        return (
+            stats
+            | "SumPerOutcome" >> beam.CombinePerKey(sum_stats)  # ((stage, outcome), (docs, ci, co))
+            | "Gather" >> beam.combiners.ToList()  # [((stage, outcome), totals), ...]
+            | "WriteJson" >> beam.ParDo(_WriteJson(self.path, self.stage_order))
+        )
