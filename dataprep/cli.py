@@ -1,0 +1,145 @@
+"""`dataprep`: the command line.
+
+    dataprep run RECIPE [--output DIR] [Beam flags…]   run a recipe (local, Dataflow, Spark, Flink)
+    dataprep recipe-help                                every recipe key with its help and default
+
+Errors a user can fix (bad recipe, missing input, unknown flag) print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+EXIT_USAGE = 2
+
+_RUN_EPILOG = """\
+Beam flags pass through to the runner. Examples:
+  local, 2 processes:  --direct_num_workers 2 --direct_running_mode multi_processing
+  Dataflow:            --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
+                       --setup_file ./pyproject.toml   (builds and ships this package to workers)
+  Spark / Flink:       --runner PortableRunner --job_endpoint localhost:8099 --environment_type LOOPBACK
+Without --runner the pipeline runs on the local FnApiRunner (the DirectRunner's engine),
+which needs no network; DirectRunner itself would try to download Prism first.
+"""
+
+
+class UsageError(Exception):
+    """Something the user can fix; printed as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dataprep",
+        description="Pretraining-data pipeline on Apache Beam: web crawl and curated text to clean, "
+        "filtered, sharded Parquet (and later deduplicated, mixed, tokenized shards).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="Run a recipe: read, extract, filter; write Parquet shards and stats.json.",
+        description="Run a YAML recipe end to end and print a per-stage table of documents in/out and "
+        "the top drop reasons. Outputs: <output>/<source>/*.parquet, <output>/dropped/*.parquet, "
+        "<output>/stats.json, <output>/recipe.json.",
+        epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("recipe", help="Path to the recipe YAML (see `dataprep recipe-help`).")
+    run.add_argument("--output", help="Output folder (local, gs://, s3://); overrides the recipe's output.path.")
+    run.add_argument("--quiet", action="store_true", help="Print only the output paths, not the stage table.")
+
+    commands.add_parser(
+        "recipe-help",
+        help="List every recipe key with its meaning and default.",
+        description="List every recipe key with its meaning and default, then the heuristic presets' options.",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # `dataprep recipe-help | head` should end quietly, as other command-line tools do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    argv = sys.argv[1:] if argv is None else argv
+    args, extra = _parser().parse_known_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args, extra)
+        if extra:
+            raise UsageError(f"unknown arguments: {' '.join(extra)}")
+        if args.command == "recipe-help":
+            return _recipe_help()
+    except UsageError as error:
+        print(f"dataprep: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _check_beam_flags(flags: list[str]) -> None:
+    """Beam drops flags it does not know with only a log line; a typo deserves an error."""
+    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    seen = {}
+    for cls in PipelineOptions.__subclasses__():
+        seen.setdefault(str(cls), cls)
+    for cls in seen.values():
+        cls._add_argparse_args(parser)  # noqa: SLF001 - the same parser Beam builds
+    _, unknown = parser.parse_known_args(flags)
+    flags_unknown = [flag for flag in unknown if flag.startswith("-")]
+    if flags_unknown:
+        raise UsageError(f"unknown option {flags_unknown[0]} (not a dataprep or Beam flag; see dataprep run --help)")
+
+
+def _run(args, beam_flags: list[str]) -> int:
+    import dataclasses
+
+    from dataprep.recipe import RecipeError, load_recipe
+    from dataprep.report import format_stats_table
+    from pipelines.read import InputNotFound
+
+    _check_beam_flags(beam_flags)
+    try:
+        recipe = load_recipe(args.recipe)
+    except RecipeError as error:
+        raise UsageError(str(error)) from None
+    if args.output:
+        recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=args.output))
+
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipelines.graph import run
+
+    print(f"dataprep: running recipe {recipe.name!r} → {recipe.output.path}", file=sys.stderr)
+    try:
+        paths = run(recipe, beam_flags)
+    except InputNotFound as error:
+        raise UsageError(str(error)) from None
+    if not args.quiet:
+        with FileSystems.open(paths["stats"]) as handle:
+            print(format_stats_table(json.load(handle)))
+        print()
+    width = max(len(name) for name in paths)
+    for name, path in paths.items():
+        print(f"{name:>{width}}: {path}")
+    return 0
+
+
+def _recipe_help() -> int:
+    from dataprep.heuristics import PRESETS
+    from dataprep.recipe import Recipe, describe
+
+    print("Recipe keys (YAML):")
+    for line in describe(Recipe):
+        print(f"  {line}")
+    for name, preset in PRESETS.items():
+        print(f"\nheuristics preset {name!r} options:")
+        for line in describe(preset.config_cls):
+            print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
