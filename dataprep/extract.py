@@ -1,7 +1,8 @@
 """HTML → text with trafilatura, keeping line breaks, under a per-document time limit.
 
-Charset: BOM, then the HTTP header, then a <meta> tag, then strict UTF-8, then detection
-(charset_normalizer), and only then UTF-8 with replacement characters. The decision is
+Charset: BOM, then the HTTP header, then a <meta> tag, then strict UTF-8, then UTF-8 with
+replacement characters if the page is mostly valid UTF-8, then detection (charset_normalizer),
+and only then UTF-8 with replacement characters. The decision is
 written to `metadata.charset` / `metadata.charset_source` so it can be audited.
 
 Isolation: lxml can take minutes on adversarial markup and, rarely, crash the process. A
@@ -26,7 +27,8 @@ from typing import Any
 from dataprep.document import Document, Drop, RawPage
 from dataprep.stage import Stage
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+# text/plain is not here: trafilatura returns nothing for it, and "no text" would misreport it.
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHARSET_PARAM = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
@@ -103,7 +105,7 @@ def decode_html(payload: bytes, content_type: str | None) -> tuple[str, str, str
     # Valid multi-byte sequences outnumbering the bad bytes mean UTF-8; replace just those.
     lenient = payload.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd") - payload.count("\ufffd".encode("utf-8"))
-    non_ascii = sum(1 for char in lenient if char > "\x7f") - lenient.count("\ufffd")
+    non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore")) - lenient.count("\ufffd")
     if non_ascii > bad:
         return lenient, "utf-8", "replaced"
     from charset_normalizer import from_bytes
@@ -283,6 +285,11 @@ class Extract(Stage):
     def _run(self, page: RawPage) -> dict:
         if not self.config.isolate:
             return extract_text(page.payload, page.content_type, page.url, self.config)
+        if self._child is not None and self._child.process.poll() is not None:
+            # It died between pages (OOM killer, ...): not this page's fault, so restart before
+            # sending. Writing to it would also raise SIGPIPE, which kills this process where
+            # a caller has set SIGPIPE to SIG_DFL (cli.main does, for `| head`).
+            self.teardown()
         self.setup()
         try:
             reply = self._child.call((page.payload, page.content_type, page.url, self.config), self.config.timeout_s)

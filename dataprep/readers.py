@@ -80,7 +80,8 @@ def read_warc(
 
     gzipped = path.endswith(".gz")
     magic = _GZIP_MAGIC if gzipped else _WARC_MAGIC
-    size = fileobj.seek(0, io.SEEK_END)
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()  # to tell a whole file from one that ends inside a record
     start = 0
     while start is not None:
         fileobj.seek(start)
@@ -256,10 +257,10 @@ def _decompressed_chunks(fileobj: IO[bytes], path: str) -> Iterator[bytes]:
         return
     decompressor, started = new(), False
     while data := fileobj.read(_INFLATE_CHUNK):
+        started = True
         while data:
             if decompressor.eof:
-                decompressor, started = new(), False
-            started = True
+                decompressor = new()
             out = decompressor.decompress(data)
             data = decompressor.unused_data if decompressor.eof else b""
             if out:
@@ -270,14 +271,21 @@ def _decompressed_chunks(fileobj: IO[bytes], path: str) -> Iterator[bytes]:
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Lines (with their newline) of a chunk stream; a last line without one is yielded too."""
-    carry = b""
+    # The pieces of a line that spans chunks are joined once at its end: a books line of
+    # 50 MB must not be re-copied with every chunk.
+    pending: list[bytes] = []
     for chunk in chunks:
-        parts = (carry + chunk).split(b"\n")
-        carry = parts.pop()
-        for part in parts:
-            yield part + b"\n"
-    if carry:
-        yield carry
+        *whole, rest = chunk.split(b"\n")
+        if whole:
+            pending.append(whole[0])
+            yield b"".join(pending) + b"\n"
+            for line in whole[1:]:
+                yield line + b"\n"
+            pending = []
+        if rest:
+            pending.append(rest)
+    if pending:
+        yield b"".join(pending)
 
 
 def read_jsonl(
