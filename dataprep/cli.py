@@ -59,9 +59,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    """Warnings on stderr, minus one Beam prints at import whenever the optional GCP client
+    libraries are absent (always, offline): it says nothing about the user's run."""
+    import logging
+
+    class _DropApitoolsNotice(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not str(record.msg).startswith("apitools not found")
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_DropApitoolsNotice())
+
+
 def main(argv: list[str] | None = None) -> int:
-    # `dataprep recipe-help | head` should end quietly, as other command-line tools do.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _configure_logging()
     argv = sys.argv[1:] if argv is None else argv
     args, extra = _parser().parse_known_args(argv)
     try:
@@ -113,6 +127,8 @@ def _run(args, beam_flags: list[str]) -> int:
     from pipelines.graph import run
 
     print(f"dataprep: running recipe {recipe.name!r} → {recipe.output.path}", file=sys.stderr)
+    if not args.quiet:
+        _show_progress()
     try:
         paths = run(recipe, beam_flags)
     except InputNotFound as error:
@@ -127,7 +143,21 @@ def _run(args, beam_flags: list[str]) -> int:
     return 0
 
 
+def _show_progress() -> None:
+    """dataprep's own progress lines on stderr; Beam's INFO chatter stays hidden."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dataprep: %(message)s"))
+    logger = logging.getLogger("dataprep")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def _recipe_help() -> int:
+    # `dataprep recipe-help | head` should end quietly, as other command-line tools do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     from dataprep.heuristics import PRESETS
     from dataprep.recipe import Recipe, describe
 

@@ -99,8 +99,10 @@ class LangId(Stage):
 
     def apply(self, doc: Document) -> Document | Drop:
         lang, score = self.predict(doc.text)
-        # Rounded so that the stored score is the same bytes on every platform's float printing.
-        doc = doc.with_metadata(lang=lang, lang_score=round(score, 4))
+        # Rounded so that the stored score is the same bytes on every platform's float printing,
+        # and the threshold compares that same number, so the record explains the decision.
+        score = round(score, 4)
+        doc = doc.with_metadata(lang=lang, lang_score=score)
         if self.config.languages and lang not in self.config.languages:
             return Drop("langid_unwanted_language")
         if score < self.config.thresholds.get(lang, self.config.threshold):

@@ -7,17 +7,20 @@ the graph the same on every run.
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
+import time
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from dataprep.readers import ReaderOptions, read_records
+from dataprep.readers import ReaderOptions, ReadFailure, read_records
 from dataprep.recipe import InputConfig
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
+LOG = logging.getLogger("dataprep.read")
 
 
 class InputNotFound(Exception):
@@ -52,10 +55,17 @@ class _ReadFile(beam.DoFn):
 
     def process(self, element):
         path, location = element
+        start, records, failures = time.monotonic(), 0, 0
         # Uncompressed: the readers decompress themselves (per-record gzip in WARC.gz must be
         # seen member by member to survive a corrupt one).
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fileobj:
-            yield from read_records(fileobj, path, location, self.config.source, self.config.format, self.options)
+            for record in read_records(fileobj, path, location, self.config.source, self.config.format, self.options):
+                records += 1
+                failures += isinstance(record, ReadFailure)
+                yield record
+        # One line per input file: the progress a user sees on a local run (worker logs elsewhere).
+        LOG.info("read %s/%s: %d records, %d unreadable, %.1f s",
+                 self.config.source, location, records, failures, time.monotonic() - start)
 
 
 class ReadInput(beam.PTransform):
