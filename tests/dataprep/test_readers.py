@@ -1,0 +1,426 @@
+"""Readers on real files: WARCs written by warcio, JSONL plain/gzip/zstd, Parquet, HTML.
+
+Every file is built here in tmp_path with the library that writes that format in the wild
+(warcio for WARC, pyarrow for Parquet), then damaged byte by byte where a test needs it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from dataprep.document import Document, RawPage, document_id
+from dataprep.readers import ReaderOptions, ReadFailure, read_records
+
+SOURCE = "web"
+
+
+# --- WARC fixtures -----------------------------------------------------------------------
+
+
+class _FixedWARCWriter(WARCWriter):
+    """warcio's writer with fixed record ids and dates, so the bytes (and offsets) repeat."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._serial = 0
+
+    def _make_warc_id(self):
+        self._serial += 1
+        return f"<urn:uuid:00000000-0000-0000-0000-{self._serial:012d}>"
+
+    def curr_warc_date(self):
+        return "2024-01-02T03:04:05Z"
+
+
+def _html(i: int, words: int) -> bytes:
+    rnd = random.Random(i)
+    # Random hex words barely compress, so a large `words` gives a gzip member far bigger
+    # than warcio's 16 KiB read block.
+    body = " ".join(f"{rnd.getrandbits(32):08x}" for _ in range(words))
+    return f"<html><body><h1>Page {i}</h1><p>{body}</p></body></html>".encode()
+
+
+def write_warc(path, n_pages: int = 3, gzipped: bool = True, words: int = 30,
+               content_type: str = "text/html; charset=utf-8") -> list[dict]:
+    """A crawl-shaped WARC: warcinfo, then request/response/metadata per page.
+
+    Returns, per page, the response's url, payload, start offset and end offset.
+    """
+    pages = []
+    with open(path, "wb") as handle:
+        writer = _FixedWARCWriter(handle, gzip=gzipped)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "dataprep-tests"}))
+        for i in range(n_pages):
+            url = f"http://example.com/page/{i}"
+            request = writer.create_warc_record(
+                url, "request",
+                http_headers=StatusAndHeaders(f"GET /page/{i} HTTP/1.1", [("Host", "example.com")],
+                                              is_http_request=True),
+            )
+            writer.write_record(request)
+            start = handle.tell()
+            payload = _html(i, words)
+            http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(payload),
+                                                          http_headers=http))
+            end = handle.tell()
+            writer.write_record(writer.create_warc_record(
+                url, "metadata", payload=io.BytesIO(b"fetchTimeMs: 12\r\n"),
+                warc_content_type="application/warc-fields"))
+            pages.append({"url": url, "payload": payload, "start": start, "end": end})
+    return pages
+
+
+def read(path, fmt: str, location: str | None = None, options: ReaderOptions | None = None) -> list:
+    with open(path, "rb") as handle:
+        return list(read_records(handle, str(path), location or path.name, SOURCE, fmt,
+                                 options or ReaderOptions()))
+
+
+# --- WARC ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, gzipped", [("crawl.warc.gz", True), ("crawl.warc", False)])
+def test_warc_yields_only_responses_as_raw_pages(tmp_path, name, gzipped):
+    path = tmp_path / name
+    pages = write_warc(path, n_pages=3, gzipped=gzipped)
+
+    records = read(path, "warc", location=f"cc/{name}")
+
+    assert [type(r) for r in records] == [RawPage] * 3  # warcinfo, request, metadata skipped
+    for record, page in zip(records, pages):
+        assert record.url == page["url"]
+        assert record.payload == page["payload"]
+        assert record.content_type == "text/html; charset=utf-8"
+        assert record.source == SOURCE
+        assert record.metadata["source_file"] == f"cc/{name}"
+        assert record.metadata["offset"] == page["start"]
+        assert record.metadata["warc_date"] == "2024-01-02T03:04:05Z"
+        assert record.id == document_id(SOURCE, f"cc/{name}", page["start"])
+
+
+def test_warc_large_payload_read_whole(tmp_path):
+    # 40,000 words ≈ 360 KB: many warcio read blocks, and many zlib calls per member.
+    path = tmp_path / "big.warc.gz"
+    pages = write_warc(path, n_pages=2, words=40_000)
+    records = read(path, "warc")
+    assert [r.payload for r in records] == [p["payload"] for p in pages]
+
+
+def test_warc_ids_stable_across_reads_and_distinct_per_location(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    write_warc(path, n_pages=4)
+
+    first = [r.id for r in read(path, "warc", location="part-1/a.warc.gz")]
+    second = [r.id for r in read(path, "warc", location="part-1/a.warc.gz")]
+    moved = [r.id for r in read(path, "warc", location="part-2/a.warc.gz")]
+
+    assert first == second
+    assert len(set(first)) == 4
+    assert not set(first) & set(moved)
+
+
+def _damage(data: bytes, start: int, end: int) -> bytes:
+    """Overwrite 16 bytes in the middle of the deflate data of the gzip member [start, end)."""
+    assert data[start:start + 3] == b"\x1f\x8b\x08"  # really a member boundary
+    middle = (start + 10 + end - 8) // 2  # past the 10-byte header, before the 8-byte trailer
+    return data[:middle] + b"\xa5" * 16 + data[middle + 16:]
+
+
+@pytest.mark.parametrize("words", [30, 20_000], ids=["small-member", "member-over-read-block"])
+def test_warc_corrupt_gzip_member_costs_one_record(tmp_path, words):
+    # Two ways warcio meets a bad member: a small one fails on its first block (warcio then
+    # reads it as uncompressed and reports a bad WARC line); a big one inflates for a while,
+    # then stops, which warcio itself only logs to stderr.
+    good = tmp_path / "good.warc.gz"
+    pages = write_warc(good, n_pages=4, words=words)
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(_damage(good.read_bytes(), pages[1]["start"], pages[1]["end"]))
+
+    records = read(bad, "warc")
+
+    failures = [r for r in records if isinstance(r, ReadFailure)]
+    assert len(failures) == 1
+    (failure,) = failures
+    assert failure.reason == "read_corrupt_gzip"
+    assert failure.id == document_id(SOURCE, "bad.warc.gz", pages[1]["start"])
+    assert failure.source == SOURCE
+    assert "bad.warc.gz@" in failure.detail
+    # The pages before and after the damage come out whole, in order.
+    kept = [r for r in records if isinstance(r, RawPage)]
+    assert [r.url for r in kept] == [pages[i]["url"] for i in (0, 2, 3)]
+    assert [r.payload for r in kept] == [pages[i]["payload"] for i in (0, 2, 3)]
+    assert records.index(failure) == 1
+
+
+@pytest.mark.parametrize("words", [30, 20_000], ids=["small-member", "member-over-read-block"])
+def test_warc_gz_truncated_inside_last_response(tmp_path, words):
+    path = tmp_path / "cut.warc.gz"
+    pages = write_warc(path, n_pages=3, words=words)
+    last = pages[-1]
+    # Cut the file in the middle of the last response member (its metadata record goes too).
+    path.write_bytes(path.read_bytes()[: (last["start"] + last["end"]) // 2])
+
+    records = read(path, "warc")
+
+    assert [r.payload for r in records[:2]] == [p["payload"] for p in pages[:2]]
+    assert len(records) == 3
+    failure = records[2]
+    assert isinstance(failure, ReadFailure)  # not a silently shortened page
+    assert failure.reason == "read_truncated"
+    assert failure.id == document_id(SOURCE, "cut.warc.gz", last["start"])
+
+
+def test_warc_uncompressed_truncated_inside_last_response(tmp_path):
+    path = tmp_path / "cut.warc"
+    pages = write_warc(path, n_pages=3, gzipped=False)
+    last = pages[-1]
+    path.write_bytes(path.read_bytes()[: last["end"] - 20])  # inside the HTML payload
+
+    records = read(path, "warc")
+
+    assert [r.payload for r in records[:2]] == [p["payload"] for p in pages[:2]]
+    assert len(records) == 3
+    assert isinstance(records[2], ReadFailure)
+    assert records[2].reason == "read_truncated"
+    assert records[2].url == last["url"]
+
+
+def test_warc_truncated_after_last_response_keeps_every_page(tmp_path):
+    # Only the trailing metadata record is cut: every response is whole; the damage is still
+    # reported, once.
+    path = tmp_path / "cut.warc.gz"
+    pages = write_warc(path, n_pages=2)
+    data = path.read_bytes()
+    path.write_bytes(data[: (pages[-1]["end"] + len(data)) // 2])
+
+    records = read(path, "warc")
+
+    assert [r.payload for r in records if isinstance(r, RawPage)] == [p["payload"] for p in pages]
+    assert [r.reason for r in records if isinstance(r, ReadFailure)] == ["read_truncated"]
+
+
+def test_warc_uncompressed_bad_record_line_costs_one_record(tmp_path):
+    path = tmp_path / "bad.warc"
+    pages = write_warc(path, n_pages=3, gzipped=False)
+    data = bytearray(path.read_bytes())
+    start = pages[1]["start"]
+    assert data[start:start + 8] == b"WARC/1.0"
+    data[start:start + 8] = b"WARX/9.9"
+    path.write_bytes(bytes(data))
+
+    records = read(path, "warc")
+
+    assert [type(r) for r in records] == [RawPage, ReadFailure, RawPage]
+    assert records[1].reason == "read_bad_record"
+    assert records[1].id == document_id(SOURCE, "bad.warc", start)
+    assert [r.url for r in records[::2]] == [pages[0]["url"], pages[2]["url"]]
+
+
+def test_warc_payload_over_limit_is_a_failure_and_reading_goes_on(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    write_warc(path, n_pages=3, words=200)  # payloads ≈ 1.8 KB
+
+    records = read(path, "warc", options=ReaderOptions(max_payload_bytes=1_000))
+
+    assert [r.reason for r in records] == ["read_payload_too_large"] * 3
+    assert all(r.url.startswith("http://example.com/page/") for r in records)
+    # Exactly at the limit is still read.
+    exact = len(_html(0, 200))
+    records = read(path, "warc", options=ReaderOptions(max_payload_bytes=exact))
+    assert isinstance(records[0], RawPage) and len(records[0].payload) == exact
+
+
+# --- HTML files ---------------------------------------------------------------------------
+
+
+def test_html_file_is_one_raw_page(tmp_path):
+    path = tmp_path / "page.html"
+    payload = "<html><body><p>Grüße aus Köln</p></body></html>".encode("utf-8")
+    path.write_bytes(payload)
+
+    (record,) = read(path, "html", location="site/page.html")
+
+    assert isinstance(record, RawPage)
+    assert record.payload == payload
+    assert record.content_type is None  # the charset is decided by extract, from the bytes
+    assert record.url is None
+    assert record.id == document_id(SOURCE, "site/page.html", 0)
+    assert record.metadata == {"source_file": "site/page.html"}
+
+
+def test_html_file_over_limit(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>" + b"x" * 5_000 + b"</p>")
+    (record,) = read(path, "html", options=ReaderOptions(max_payload_bytes=1_000))
+    assert isinstance(record, ReadFailure)
+    assert record.reason == "read_payload_too_large"
+
+
+# --- JSONL --------------------------------------------------------------------------------
+
+
+def _jsonl_lines() -> list[bytes]:
+    return [
+        json.dumps({"text": "first document", "url": "http://a/1", "id": "doc-1"}).encode(),
+        json.dumps({"text": "second document", "id": 2}).encode(),
+        b"{not json at all",
+        json.dumps({"body": "no text field", "url": "http://a/4"}).encode(),
+        b"",  # blank lines are skipped but still counted in line numbers
+        json.dumps({"text": "last document", "url": 7}).encode(),  # a non-string url is ignored
+        json.dumps(["a", "list"]).encode(),
+    ]
+
+
+def _compress(data: bytes, suffix: str) -> bytes:
+    if suffix == ".gz":
+        return gzip.compress(data)
+    if suffix == ".zst":
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_jsonl_records_and_failures(tmp_path, suffix):
+    path = tmp_path / f"docs.jsonl{suffix}"
+    path.write_bytes(_compress(b"\n".join(_jsonl_lines()) + b"\n", suffix))
+    location = f"books/docs.jsonl{suffix}"
+
+    records = read(path, "jsonl", location=location)
+
+    assert [type(r).__name__ for r in records] == [
+        "Document", "Document", "ReadFailure", "ReadFailure", "Document", "ReadFailure"]
+    first, second, bad_json, no_text, last, a_list = records
+    assert (first.text, first.url, first.source) == ("first document", "http://a/1", SOURCE)
+    assert first.metadata == {"source_file": location, "line": 1, "source_id": "doc-1"}
+    assert second.url is None and second.metadata["source_id"] == "2"  # the input's id, as a string
+    assert bad_json.reason == "read_bad_json" and f"{location}:3" in bad_json.detail
+    assert no_text.reason == "read_missing_text" and no_text.url == "http://a/4"
+    assert last.url is None and "source_id" not in last.metadata and last.metadata["line"] == 6
+    assert a_list.reason == "read_bad_json"
+    # Our id is position-derived: the input's own ids may collide between files.
+    assert first.id == document_id(SOURCE, location, "line1")
+    assert no_text.id == document_id(SOURCE, location, "line4")
+    assert len({r.id for r in records}) == len(records)
+
+
+def test_jsonl_custom_fields(tmp_path):
+    path = tmp_path / "code.jsonl"
+    path.write_bytes(json.dumps({"content": "print(1)", "repo": "x/y", "sha": "abc"}).encode() + b"\n")
+    options = ReaderOptions(text_field="content", url_field="repo", id_field="sha")
+    (doc,) = read(path, "jsonl", options=options)
+    assert (doc.text, doc.url, doc.metadata["source_id"]) == ("print(1)", "x/y", "abc")
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_jsonl_long_line_and_no_final_newline(tmp_path, suffix):
+    # A book is one line of megabytes: it spans many read chunks and must come out whole.
+    book = " ".join(f"word{i}" for i in range(400_000))  # ≈ 4 MB
+    raw = b"\n".join(json.dumps({"text": t}).encode() for t in ("before", book, "after"))  # no final \n
+    path = tmp_path / f"books.jsonl{suffix}"
+    path.write_bytes(_compress(raw, suffix))
+    assert [r.text for r in read(path, "jsonl")] == ["before", book, "after"]
+
+
+def _many_lines(n: int) -> bytes:
+    rnd = random.Random(0)
+    return b"".join(
+        json.dumps({"text": f"doc {i} " + " ".join(f"{rnd.getrandbits(24):06x}" for _ in range(30))}).encode()
+        + b"\n" for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_jsonl_truncated_stream_keeps_earlier_lines(tmp_path, suffix):
+    raw = _many_lines(3_000)  # ≈ 0.8 MB: under the 1 MiB that a buffered reader asks for
+    compressed = _compress(raw, suffix)
+    path = tmp_path / f"cut.jsonl{suffix}"
+    path.write_bytes(compressed[: len(compressed) // 2])
+
+    records = read(path, "jsonl")
+
+    docs, failure = records[:-1], records[-1]
+    assert all(isinstance(d, Document) for d in docs)
+    # About half the lines survive (the compression ratio is even across the file).
+    assert 1_000 < len(docs) < 2_000
+    assert [d.text for d in docs] == [json.loads(line)["text"] for line in raw.splitlines()[: len(docs)]]
+    assert isinstance(failure, ReadFailure)
+    assert failure.reason == "read_corrupt_stream"
+    assert failure.id == document_id(SOURCE, path.name, f"line{len(docs) + 1}")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_jsonl_concatenated_members_are_one_stream(tmp_path, suffix):
+    # `cat a.jsonl.gz b.jsonl.gz` is a valid .gz (and likewise for zstd frames).
+    path = tmp_path / f"cat.jsonl{suffix}"
+    path.write_bytes(_compress(b'{"text": "one"}\n', suffix) + _compress(b'{"text": "two"}\n', suffix))
+    records = read(path, "jsonl")
+    assert [r.text for r in records] == ["one", "two"]
+    assert [r.metadata["line"] for r in records] == [1, 2]
+
+
+def test_jsonl_corrupt_gzip_in_the_middle(tmp_path):
+    raw = _many_lines(2_000)
+    compressed = bytearray(gzip.compress(raw))
+    middle = len(compressed) // 2
+    compressed[middle:middle + 32] = b"\x00" * 32
+    path = tmp_path / "bad.jsonl.gz"
+    path.write_bytes(bytes(compressed))
+
+    records = read(path, "jsonl")
+
+    assert records[-1].reason == "read_corrupt_stream"
+    # Deflate has no per-block check: bytes just before the point where zlib gives up may
+    # inflate to garbage (counted as read_bad_json). Everything in the first third is intact.
+    expected = [json.loads(line)["text"] for line in raw.splitlines()]
+    assert [r.text for r in records[:600]] == expected[:600]
+    assert len(records) < 2_000
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def test_parquet_rows(tmp_path):
+    path = tmp_path / "wiki.parquet"
+    table = pa.table({
+        "id": ["w1", None, "w3"],
+        "url": ["https://en.wikipedia.org/wiki/A", None, "https://en.wikipedia.org/wiki/C"],
+        "text": ["Article A", "Article B", None],
+        "extra": [1, 2, 3],  # columns beyond text/url/id are not read
+    })
+    pq.write_table(table, path, row_group_size=2)  # two row groups
+
+    records = read(path, "parquet", location="wiki/wiki.parquet")
+
+    a, b, c = records
+    assert (a.text, a.url, a.metadata) == (
+        "Article A", "https://en.wikipedia.org/wiki/A",
+        {"source_file": "wiki/wiki.parquet", "row": 0, "source_id": "w1"})
+    assert (b.text, b.url, b.metadata) == ("Article B", None, {"source_file": "wiki/wiki.parquet", "row": 1})
+    assert isinstance(c, ReadFailure) and c.reason == "read_missing_text"
+    assert c.url == "https://en.wikipedia.org/wiki/C"
+    assert [r.id for r in records] == [document_id(SOURCE, "wiki/wiki.parquet", f"row{i}") for i in range(3)]
+
+
+def test_parquet_without_optional_columns(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"text": ["only text"]}), path)
+    (doc,) = read(path, "parquet")
+    assert (doc.text, doc.url, doc.metadata) == ("only text", None, {"source_file": "t.parquet", "row": 0})
+
+
+def test_unknown_format_is_an_error(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n")
+    with pytest.raises(ValueError, match="unknown input format 'csv'"):
+        read(path, "csv")

@@ -1,0 +1,293 @@
+"""Recipes: YAML files validated into frozen dataclasses, with errors that name the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import textwrap
+
+import pytest
+
+from dataprep.extract import ExtractConfig
+from dataprep.harmful import HarmfulConfig
+from dataprep.langid import LangIdConfig
+from dataprep.recipe import (
+    HeuristicConfig, InputConfig, OutputConfig, Recipe, RecipeError, describe, load_recipe, parse_recipe,
+)
+
+VALID = """\
+name: tiny
+inputs:
+  - source: web
+    format: warc
+    paths: [crawl/*.warc.gz, /abs/more.warc.gz, gs://bucket/cc/*.warc.gz]
+  - source: books
+    format: jsonl
+    paths: books.jsonl.zst
+    text_field: content
+    id_field: book_id
+output:
+  path: out/here
+  shards: 2
+  write_dropped: false
+extract:
+  timeout_s: 3
+  favor_precision: true
+harmful:
+  badwords: [default, lists/extra_words.txt]
+  url_blocklist: null
+langid:
+  languages: [en, de]
+  threshold: 0.5
+  thresholds: {zh: 0.3}
+heuristics:
+  - gopher_quality
+  - preset: c4
+    min_words_per_line: 3
+"""
+
+
+def write(folder, text: str, name: str = "recipe.yaml") -> str:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return str(path)
+
+
+def minimal(**overrides) -> dict:
+    data = {"name": "t", "inputs": [{"source": "web", "format": "warc", "paths": ["a.warc.gz"]}]}
+    data.update(overrides)
+    return data
+
+
+def error_of(data: dict) -> str:
+    with pytest.raises(RecipeError) as error:
+        parse_recipe(data, base_dir="/base", origin="r.yaml")
+    message = str(error.value)
+    assert "\n" not in message  # one line, for the CLI
+    return message
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def test_valid_recipe_loads_into_dataclasses(tmp_path):
+    recipe = load_recipe(write(tmp_path, VALID))
+
+    assert isinstance(recipe, Recipe) and recipe.name == "tiny"
+    web, books = recipe.inputs
+    assert isinstance(web, InputConfig)
+    assert (web.source, web.format, web.text_field, web.url_field, web.id_field) == (
+        "web", "warc", "text", "url", "id")
+    assert (books.source, books.format, books.text_field, books.id_field) == ("books", "jsonl", "content", "book_id")
+    assert recipe.output == OutputConfig(path=str(tmp_path / "out" / "here"), shards=2, write_dropped=False)
+    assert recipe.extract == ExtractConfig(timeout_s=3.0, favor_precision=True)
+    assert isinstance(recipe.extract.timeout_s, float)  # YAML's 3 is an int; the field is float
+    assert isinstance(recipe.harmful, HarmfulConfig) and recipe.harmful.url_blocklist is None
+    assert recipe.langid == LangIdConfig(languages=("en", "de"), threshold=0.5, thresholds={"zh": 0.3})
+    assert recipe.heuristics == (
+        HeuristicConfig(preset="gopher_quality", options={}),
+        HeuristicConfig(preset="c4", options={"min_words_per_line": 3}),
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recipe.name = "other"
+
+
+def test_relative_paths_resolve_against_the_recipe_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "recipes" / "v1"
+    folder.mkdir(parents=True)
+    path = write(folder, VALID)
+    monkeypatch.chdir(tmp_path)  # somewhere else entirely
+    recipe = load_recipe(os.path.relpath(path))
+
+    assert recipe.inputs[0].paths == (
+        str(folder / "crawl" / "*.warc.gz"), "/abs/more.warc.gz", "gs://bucket/cc/*.warc.gz")
+    assert recipe.inputs[1].paths == (str(folder / "books.jsonl.zst"),)  # a single path is a list of one
+    assert recipe.output.path == str(folder / "out" / "here")
+    # List and model files are paths too; bundled names ("default", "default:de") are not.
+    assert recipe.harmful.badwords == ["default", str(folder / "lists" / "extra_words.txt")]
+
+
+def test_relative_model_path_resolves_and_default_stays(tmp_path):
+    recipe = load_recipe(write(tmp_path, VALID.replace("  languages: [en, de]", "  model: models/lid.bin")))
+    assert recipe.langid.model == str(tmp_path / "models" / "lid.bin")
+    assert load_recipe(write(tmp_path, VALID, "b.yaml")).langid.model == "default"
+
+
+def test_defaults(tmp_path):
+    recipe = parse_recipe(minimal(), base_dir=str(tmp_path))
+    assert recipe.output.path == os.path.join("out", "t")
+    assert recipe.output.shards == 4 and recipe.output.write_dropped is True
+    assert recipe.extract == ExtractConfig()
+    assert recipe.langid == LangIdConfig() and recipe.harmful == HarmfulConfig()
+    assert recipe.heuristics == ()
+
+
+def test_null_disables_a_stage():
+    recipe = parse_recipe(minimal(langid=None, harmful=None))
+    assert recipe.langid is None and recipe.harmful is None
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(RecipeError, match="recipe not found: .*nope.yaml"):
+        load_recipe(str(tmp_path / "nope.yaml"))
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        load_recipe(write(tmp_path, "name: [unclosed\n"))
+    with pytest.raises(RecipeError, match="a recipe is a YAML mapping, got list"):
+        load_recipe(write(tmp_path, "- a\n- b\n"))
+
+
+# --- errors that name the key ---------------------------------------------------------------
+
+
+def test_unknown_top_level_key():
+    message = error_of(minimal(langid_model="x"))
+    assert "unknown key 'langid_model'" in message
+    assert "valid keys: name, inputs, output, extract, harmful, langid, heuristics" in message
+
+
+def test_unknown_nested_key_names_its_path():
+    message = error_of(minimal(langid={"treshold": 0.5}))
+    assert message.startswith("r.yaml.langid: unknown key 'treshold'")
+    assert "threshold" in message.split("valid keys:")[1]
+    assert "r.yaml.inputs[0]: unknown key 'txt_field'" in error_of(
+        minimal(inputs=[{"source": "web", "format": "warc", "paths": ["a"], "txt_field": "t"}]))
+
+
+def test_unknown_key_in_a_loaded_file_names_the_file(tmp_path):
+    path = write(tmp_path, VALID.replace("  shards: 2", "  shard: 2"))
+    with pytest.raises(RecipeError, match=r"recipe\.yaml\.output: unknown key 'shard'"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"output": {"shards": "four"}}, "r.yaml.output.shards: expected int, got 'four'"),
+        ({"output": {"shards": True}}, "r.yaml.output.shards: expected int, got True"),
+        ({"output": {"shards": 2.5}}, "r.yaml.output.shards: expected int, got 2.5"),
+        ({"langid": {"threshold": "high"}}, "r.yaml.langid.threshold: expected float, got 'high'"),
+        ({"langid": {"thresholds": {"zh": "high"}}}, "r.yaml.langid.thresholds.zh: expected float, got 'high'"),
+        ({"langid": {"thresholds": [0.5]}}, "r.yaml.langid.thresholds: expected a mapping, got list"),
+        ({"langid": "en"}, "r.yaml.langid: expected a mapping, got str"),
+        ({"extract": {"isolate": "yes"}}, "r.yaml.extract.isolate: expected bool, got 'yes'"),
+        ({"harmful": {"badwords": 5}}, "r.yaml.harmful.badwords: expected a list, got int"),
+        ({"harmful": {"badwords": ["default", 5]}}, "r.yaml.harmful.badwords[1]: expected str, got 5"),
+        ({"harmful": {"badwords_max_fraction": 2.0}}, "r.yaml.harmful: harmful.badwords_max_fraction"),
+        ({"name": 5}, "r.yaml.name: expected str, got 5"),
+        ({"inputs": 5}, "r.yaml.inputs: expected a list, got int"),
+        ({"heuristics": 5}, "r.yaml.heuristics: expected a list, got int"),
+    ],
+)
+def test_wrong_type_names_the_field(overrides, expected):
+    assert expected in error_of(minimal(**overrides))
+
+
+def test_missing_required_keys():
+    assert "missing required key 'name'" in error_of({"inputs": minimal()["inputs"]})
+    assert "missing required key 'inputs'" in error_of({"name": "t"})
+    message = error_of(minimal(inputs=[{"source": "web", "paths": ["a"]}]))
+    assert message == "r.yaml.inputs[0]: missing required key 'format'"
+
+
+def test_input_checks():
+    assert "at least one input" in error_of(minimal(inputs=[]))
+    assert "format 'csv' is not one of warc, html, jsonl, parquet" in error_of(
+        minimal(inputs=[{"source": "web", "format": "csv", "paths": ["a"]}]))
+    assert "output.shards must be ≥ 1, got 0" in error_of(minimal(output={"shards": 0}))
+
+
+def test_duplicate_source_names():
+    inputs = [{"source": "web", "format": "warc", "paths": ["a"]},
+              {"source": "books", "format": "jsonl", "paths": ["b"]},
+              {"source": "web", "format": "html", "paths": ["c"]}]
+    message = error_of(minimal(inputs=inputs))
+    assert "source 'web' appears twice" in message
+
+
+# --- heuristics -----------------------------------------------------------------------------
+
+
+def test_heuristic_entries_as_names_and_mappings():
+    recipe = parse_recipe(minimal(heuristics=[
+        "gopher_repetition",
+        {"preset": "fineweb", "short_line_thr": 0.5},
+        {"preset": "gopher_quality", "min_doc_words": 20, "per_language": {"de": {"min_doc_words": 30}}},
+    ]))
+    assert [h.preset for h in recipe.heuristics] == ["gopher_repetition", "fineweb", "gopher_quality"]
+    assert recipe.heuristics[1].options == {"short_line_thr": 0.5}
+    assert recipe.heuristics[2].options == {"min_doc_words": 20, "per_language": {"de": {"min_doc_words": 30}}}
+
+
+def test_a_single_heuristic_without_a_list():
+    assert parse_recipe(minimal(heuristics="c4")).heuristics == (HeuristicConfig("c4", {}),)
+
+
+@pytest.mark.parametrize(
+    "entry, expected",
+    [
+        ("gopher_qualty", "unknown heuristic preset 'gopher_qualty'"),
+        ({"preset": "c4", "min_wrods_per_line": 3}, "c4: unknown option 'min_wrods_per_line'"),
+        ({"preset": "c4", "min_words_per_line": "three"}, "c4.min_words_per_line: expected int"),
+        ({"preset": "gopher_quality", "per_language": {"de": {"min_dok_words": 1}}},
+         "gopher_quality.per_language.de: unknown option 'min_dok_words'"),
+        ({"min_words_per_line": 3}, "each entry is a preset name or a mapping with 'preset'"),
+        (5, "each entry is a preset name or a mapping with 'preset'"),
+    ],
+)
+def test_bad_heuristics(entry, expected):
+    message = error_of(minimal(heuristics=[entry]))
+    assert message.startswith("r.yaml: heuristics: ")
+    assert expected in message
+
+
+def test_presets_come_from_the_heuristics_module():
+    # Presets come from dataprep.heuristics; its field list is the truth, not a copy here.
+    from dataprep.heuristics import PRESETS
+
+    assert {"gopher_quality", "gopher_repetition", "c4", "fineweb"} <= set(PRESETS)
+    assert "unknown option 'nope'" in error_of(minimal(heuristics=[{"preset": "fineweb", "nope": 1}]))
+
+
+# --- config hash ------------------------------------------------------------------------------
+
+
+def test_config_hash_equal_for_equal_recipes(tmp_path):
+    a = load_recipe(write(tmp_path, VALID, "a.yaml"))
+    b = load_recipe(write(tmp_path, VALID, "b.yaml"))  # another file, same content and folder
+    assert a == b and a.config_hash() == b.config_hash()
+    assert len(a.config_hash()) == 16 and int(a.config_hash(), 16) >= 0
+    # The same values spelled differently in YAML (int vs float, one path vs a list) hash equal.
+    c = load_recipe(write(tmp_path, VALID.replace("threshold: 0.5", "threshold: 0.50")
+                          .replace("timeout_s: 3", "timeout_s: 3.0")
+                          .replace("paths: books.jsonl.zst", "paths: [books.jsonl.zst]"), "c.yaml"))
+    assert c.config_hash() == a.config_hash()
+
+
+@pytest.mark.parametrize("old, new", [
+    ("threshold: 0.5", "threshold: 0.55"),
+    ("thresholds: {zh: 0.3}", "thresholds: {zh: 0.31}"),
+    ("min_words_per_line: 3", "min_words_per_line: 4"),
+    ("shards: 2", "shards: 3"),
+    ("  - gopher_quality\n", ""),
+])
+def test_config_hash_changes_with_any_setting(tmp_path, old, new):
+    assert old in VALID
+    base = load_recipe(write(tmp_path, VALID, "a.yaml"))
+    changed = load_recipe(write(tmp_path, VALID.replace(old, new), "b.yaml"))
+    assert changed.config_hash() != base.config_hash()
+
+
+# --- help -------------------------------------------------------------------------------------
+
+
+def test_describe_mentions_every_key():
+    lines = describe(Recipe)
+    tops = [line.split(":", 1)[0] for line in lines if not line.startswith(" ")]
+    assert [key.rstrip("[]") for key in tops] == [f.name for f in dataclasses.fields(Recipe)]
+    text = "\n".join(lines)
+    for cls, prefix in [(InputConfig, "inputs[]."), (OutputConfig, "output."), (ExtractConfig, "extract."),
+                        (LangIdConfig, "langid."), (HarmfulConfig, "harmful.")]:
+        for field in dataclasses.fields(cls):
+            assert f"  {prefix}{field.name}: " in text
+    assert "name: Recipe name" in text and "(required)" in text
+    assert "output.shards: Parquet shards per source" in text and "(default: 4)" in text
