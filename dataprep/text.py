@@ -1,0 +1,252 @@
+"""Text utilities shared by the heuristic filters (and later by dedup): words, lines, sentences.
+
+Everything here runs on every document, so the regexes are compiled once at import and the
+functions stay allocation-light.
+
+Words in scripts written without spaces. Han, Hiragana/Katakana, Thai, Lao, Khmer and Myanmar
+text has no spaces between words, so splitting on whitespace makes a whole Chinese paragraph one
+"word" and every such page "too short". Here each character of those scripts, together with the
+combining marks that follow it (Thai vowel signs and tone marks, Myanmar medials, ...), counts as
+one word. That over-counts words (a Chinese word is ~1.5 characters) rather than under-counting
+them, so word-count floors stay lenient for these languages; rules that assume multi-letter words
+(mean word length, words per line) get per-language overrides in `dataprep.heuristics`.
+Segmentation is decided by script, not by the language tag, so mixed pages (Japanese with English
+terms) and untagged pages split the same way.
+
+Character classes come from `unicodedata` (Python 3.11 ships Unicode 14.0): a newer Python may
+classify a handful of newly assigned characters differently. Segmentation is deterministic for a
+given Python version.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --- character classes ----------------------------------------------------------------
+
+# Blocks of scripts written without spaces between words (inclusive code point ranges).
+_SPACELESS_BLOCKS = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x0E80, 0x0EFF),  # Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x19E0, 0x19FF),  # Khmer symbols
+    (0x2E80, 0x2FDF),  # CJK radicals supplement, Kangxi radicals
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3021, 0x3029),  # Hangzhou numerals
+    (0x3031, 0x3035),  # vertical kana repeat marks
+    (0x3038, 0x303C),  # 〸〹〺〻〼
+    (0x3040, 0x309F),  # Hiragana
+    (0x30A0, 0x30FF),  # Katakana
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA9E0, 0xA9FF),  # Myanmar extended-B
+    (0xAA60, 0xAA7F),  # Myanmar extended-A
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth Katakana
+    (0x1AFF0, 0x1B16F),  # Kana extended-A/B, Kana supplement, small Kana extension
+    (0x20000, 0x2FA1F),  # CJK extensions B-F, compatibility supplement
+    (0x30000, 0x323AF),  # CJK extensions G-H
+)
+
+# Sentence-final punctuation per language (ISO 639-1, plus the lid.176 codes yue/wuu), beyond
+# the ASCII . ! ? every language here also uses. Closing quotes/brackets that commonly end a
+# CJK sentence (」』”) are included, as C4 includes the ASCII double quote.
+SENTENCE_END_BY_LANG: dict[str, str] = {
+    **dict.fromkeys(("zh", "ja", "yue", "wuu"), "。！？｡．」』”"),
+    **dict.fromkeys(("hi", "mr", "ne", "sa", "bn", "as", "pa", "or", "bh", "mai"), "।॥"),
+    **dict.fromkeys(("ar", "fa", "ps", "sd", "ug", "ckb", "arz"), "؟۔"),
+    "ur": "؟۔",
+    "hy": "։",
+    "el": "\u037e;",  # the Greek question mark; NFC turns it into the ASCII semicolon
+    **dict.fromkeys(("am", "ti"), "።፧"),
+    "my": "။",
+    "km": "។៕",
+    "bo": "།༎",
+}
+
+# Every sentence-final mark we know, for language-agnostic checks (not the ASCII semicolon,
+# which ends a sentence only in Greek).
+SENTENCE_END_MARKS: frozenset[str] = frozenset(".!?…" + "".join(SENTENCE_END_BY_LANG.values())) - {";"}
+
+ELLIPSES: tuple[str, ...] = ("...", "…")
+
+
+def _class(points) -> str:
+    """A regex character-class body (no brackets) for a set of code points, as ranges."""
+    points = sorted(points)
+    parts = []
+    start = prev = None
+    for cp in points:
+        if prev is not None and cp == prev + 1:
+            prev = cp
+            continue
+        if start is not None:
+            parts.append(_range(start, prev))
+        start = prev = cp
+    if start is not None:
+        parts.append(_range(start, prev))
+    return "".join(parts)
+
+
+def _range(lo: int, hi: int) -> str:
+    esc = lambda cp: f"\\U{cp:08x}"  # noqa: E731 - always a valid escape inside a class
+    return esc(lo) if lo == hi else f"{esc(lo)}-{esc(hi)}"
+
+
+def _build_classes() -> tuple[str, str, str, str]:
+    # Only the BMP is scanned: a class with ranges above U+FFFF is matched by a linear scan of
+    # those ranges in `re`, which made word splitting 3x slower. Punctuation outside the BMP
+    # (historic scripts) therefore counts as word characters; the supplementary ideograph planes
+    # are added below as two ranges.
+    punct, marks = set(), set()
+    for cp in range(0x10000):
+        cat = unicodedata.category(chr(cp))
+        if cat[0] == "P":
+            punct.add(cp)
+        elif cat[0] == "M":
+            marks.add(cp)
+    spaceless = set()
+    for lo, hi in _SPACELESS_BLOCKS:
+        spaceless.update(cp for cp in range(lo, min(hi, 0xFFFF) + 1) if cp not in punct and cp not in marks)
+    supplementary = "".join(_range(lo, hi) for lo, hi in _SPACELESS_BLOCKS if lo > 0xFFFF)
+    # Ideographic variation selectors (U+E0100-E01EF) follow Han characters.
+    marks_class = _class(marks) + _range(0xE0100, 0xE01EF)
+    return _class(punct), marks_class, _class(spaceless), supplementary
+
+
+_P, _M, _SL_BMP, _SL_ASTRAL = _build_classes()
+_SL = _SL_BMP + _SL_ASTRAL
+
+# One spaceless-script character with its combining marks.
+_SL_CHAR = f"[{_SL}][{_M}]*"
+# A character that belongs to a word in a spaced script: not whitespace, not punctuation (Unicode
+# P*), not a spaceless-script base. Symbols (S*: $ + | © emoji) and digits are word characters,
+# so `|`-separated menus count as non-alphabetic words, as whitespace tokens do in Gopher.
+_WCH = f"[^\\s{_P}{_SL}]"
+# Apostrophes and hyphens join word parts ("don't", "state-of-the-art" are one word each), and
+# so do a point or comma between digits ("3.14", "10,000").
+_JOIN = "(?:['\u2019\\-\u2010]|(?<=\\d)[.,](?=\\d))"
+
+# Possessive quantifiers: a word never needs backtracking, and `re` runs faster without it.
+_SPACED_WORD_RE = re.compile(f"{_WCH}++(?:{_JOIN}{_WCH}++)*+")
+_WORD_RE = re.compile(f"{_SPACED_WORD_RE.pattern}|{_SL_CHAR}")
+# Punctuation next to a spaceless character sticks to it ("园。" is one token), as "park." is one
+# whitespace token: punctuation alone never counts as a word.
+_TOKEN_RE = re.compile(f"[{_P}]*{_SL_CHAR}[{_P}]*|[^\\s{_SL}]+")
+# Scanning for a class with ranges above U+FFFF is slow, so the BMP part is searched first and
+# the astral ranges only when the text has astral characters at all.
+_SPACELESS_BMP_RE = re.compile(f"[{_SL_BMP}]")
+_ASTRAL_RE = re.compile("[\\U00010000-\\U0010ffff]")
+_SPACELESS_ASTRAL_RE = re.compile(f"[{_SL_ASTRAL}]")
+_HAS_WORD_CHAR = re.compile(f"{_WCH}|[{_SL}]")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+# --- words -----------------------------------------------------------------------------
+
+
+def split_words(text: str, lang: str | None = None) -> list[str]:
+    """Word tokens of `text`, punctuation removed.
+
+    Spaced scripts split on whitespace and punctuation (`"Hello, world!"` → `["Hello", "world"]`;
+    `don't` and `e-mail` stay whole); each Han/Kana/Thai/Lao/Khmer/Myanmar character (with its
+    combining marks) is one word. `lang` is accepted for callers that have it, but segmentation is
+    by script so that a wrong or missing tag changes nothing.
+    """
+    del lang
+    # Most pages have no spaceless character: the one-branch pattern is much faster on them.
+    if has_spaceless_chars(text):
+        return _WORD_RE.findall(text)
+    return _SPACED_WORD_RE.findall(text)
+
+
+def split_tokens(text: str) -> list[str]:
+    """Whitespace tokens, except that each spaceless-script character is its own token.
+
+    For text without such characters this is exactly `text.split()` (the tokenization of the
+    TFDS C4 code, punctuation included), so C4's words-per-line and word-length rules keep their
+    reference meaning and only gain a sensible one for Chinese, Japanese, Thai...
+    """
+    if has_spaceless_chars(text):
+        return _TOKEN_RE.findall(text)
+    return text.split()
+
+
+def has_spaceless_chars(text: str) -> bool:
+    """True when `text` has a character of a script written without spaces."""
+    if text.isascii():
+        return False
+    if _SPACELESS_BMP_RE.search(text) is not None:
+        return True
+    return _ASTRAL_RE.search(text) is not None and _SPACELESS_ASTRAL_RE.search(text) is not None
+
+
+def has_letter(word: str) -> bool:
+    """True when `word` contains an alphabetic character (any script)."""
+    return word.isalpha() or _HAS_LETTER.search(word) is not None
+
+
+# --- lines and paragraphs ----------------------------------------------------------------
+
+
+def split_lines(text: str, keep_blank: bool = False) -> list[str]:
+    """Lines (`str.splitlines` boundaries), stripped; blank lines dropped unless `keep_blank`."""
+    if keep_blank:
+        return [line.strip() for line in text.splitlines()]
+    return [s for s in map(str.strip, text.splitlines()) if s]
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs: runs of non-blank lines separated by blank lines; lines stripped, joined by "\\n"."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in map(str.strip, text.splitlines()):
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    if current:
+        paragraphs.append("\n".join(current))
+    return paragraphs
+
+
+# --- sentences --------------------------------------------------------------------------
+
+# Marks that end a sentence only before whitespace or the end (so 3.14 and example.com do not).
+_SPACED_TERMINALS = ".!?…" + "।॥؟۔։\u037e።፧။។៕།༎"
+# Full-width CJK marks end a sentence wherever they are: no space follows them.
+_CJK_TERMINALS = "。！？｡"
+_CLOSERS = "\"'”’»)\\]}」』】）"
+# One character class first, so `re` can skip quickly to candidate marks. Group 1: the mark run;
+# group 2: whitespace or the end follows; group 3: the first character after that whitespace.
+_TERMINAL_RE = re.compile(
+    f"([{re.escape(_SPACED_TERMINALS + _CJK_TERMINALS)}]+)[{_CLOSERS}]*(\\s+(?=(\\S))|\\s*$)?"
+)
+
+
+def count_sentences(text: str) -> int:
+    """Approximate number of sentences: terminal punctuation runs that end a segment with words.
+
+    A stand-in for NLTK's Punkt (which C4 used): a mark followed by a lowercase word is not a
+    boundary ("e.g. the"), nor is a mark inside a token ("3.14"); full-width CJK marks need no
+    following space. Known-abbreviation handling is not attempted ("Mr. Smith" counts two).
+    Trailing text without a final mark is one sentence.
+    """
+    count = 0
+    start = 0
+    for match in _TERMINAL_RE.finditer(text):
+        if match.group(1)[-1] not in _CJK_TERMINALS:
+            if match.group(2) is None:
+                continue  # "3.14", "example.com"
+            following = match.group(3)
+            if following is not None and following.islower():
+                continue  # "e.g. the"
+        if _HAS_WORD_CHAR.search(text, start, match.start()):
+            count += 1
+        start = match.end()
+    if _HAS_WORD_CHAR.search(text, start):
+        count += 1
+    return count
