@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from importlib import resources
 
 from dataprep.document import Document, Drop
@@ -65,12 +66,24 @@ def _local_model_path(model: str) -> str:
     return target
 
 
-def load_model(model: str = DEFAULT_MODEL):
-    import fasttext
+_LOADED: dict[str, object] = {}
+_LOAD_LOCK = threading.Lock()
 
-    # fastText prints a deprecation warning to stderr on every load_model; it is noise.
-    fasttext.FastText.eprint = lambda *args, **kwargs: None
-    return fasttext.load_model(_local_model_path(model))
+
+def load_model(model: str = DEFAULT_MODEL):
+    """The fastText model, loaded once per process and shared by every thread's stage.
+
+    A Dataflow worker runs a DoFn instance per thread (12 by default); lid.176.bin is 126 MB,
+    so one copy per thread would cost 1.5 GB. fastText's predict only reads the model.
+    """
+    with _LOAD_LOCK:
+        if model not in _LOADED:
+            import fasttext
+
+            # fastText prints a deprecation warning to stderr on every load_model; it is noise.
+            fasttext.FastText.eprint = lambda *args, **kwargs: None
+            _LOADED[model] = fasttext.load_model(_local_model_path(model))
+        return _LOADED[model]
 
 
 class LangId(Stage):
