@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         help="List every recipe key with its meaning and default.",
         description="List every recipe key with its meaning and default, then the heuristic presets' options.",
     )
+    from tokenizer.commands import register as register_tokenizer
+
+    register_tokenizer(commands)
     return parser
 
 
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, extra)
+        if hasattr(args, "handler"):
+            return args.handler(args, extra)
         if extra:
             raise UsageError(f"unknown arguments: {' '.join(extra)}")
         if args.command == "recipe-help":

@@ -162,11 +162,9 @@ def _child_main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Anything trafilatura prints must not corrupt the reply stream.
     sys.stdout = sys.stderr
-    import trafilatura  # noqa: F401 - imported before "ready" so start-up is not billed to a page
-
-    # trafilatura's first extract() also loads modules lazily: measured 0.26 s against 5 ms
-    # for the next page, enough to time out the first page of every fresh child (the one
-    # after a timeout, too) under a tight timeout_s. Pay it here, before "ready".
+    # The first extract() imports trafilatura and loads its modules lazily: measured 0.26 s
+    # against 5 ms for the next page, enough to time out the first page of every fresh child
+    # (the one after a timeout, too) under a tight timeout_s. Pay it here, before "ready".
     try:
         extract_text(b"<html><body><p>warm up</p></body></html>", "text/html", None, ExtractConfig())
     except ExtractError:

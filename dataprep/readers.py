@@ -9,7 +9,6 @@ what makes gs:// and s3:// paths work). A broken record never ends the file: it 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import io
 import json
 import zlib
