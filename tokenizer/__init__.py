@@ -2,6 +2,7 @@
 
     tokenizer.train      sentencepiece BPE trainer (LLaMA settings, lossless by default)
     tokenizer.corpus     reading a corpus (Parquet in the Document schema, or JSONL)
+    tokenizer.fs         files: plain os for local paths, Beam's FileSystems for gs://, s3://
     tokenizer.plan       the seeded global shuffle and the shard cut (shared by CLI and Beam)
     tokenizer.shards     shard writer, Megatron .bin/.idx + flat token readers, the manifest
     tokenizer.tokenize   the single-machine driver behind `dataprep tokenize`
