@@ -117,6 +117,7 @@ def _run(args, beam_flags: list[str]) -> int:
 
     from dataprep.recipe import RecipeError, load_recipe
     from dataprep.report import format_stats_table
+    from pipelines.graph import OutputConflict
     from pipelines.read import InputNotFound
 
     _check_beam_flags(beam_flags)
@@ -136,7 +137,7 @@ def _run(args, beam_flags: list[str]) -> int:
         _show_progress()
     try:
         paths = run(recipe, beam_flags)
-    except InputNotFound as error:
+    except (InputNotFound, OutputConflict) as error:
         raise UsageError(str(error)) from None
     if not args.quiet:
         with FileSystems.open(paths["stats"]) as handle:

@@ -22,6 +22,8 @@ from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
 from dataprep.langid import DEFAULT_MODEL, LangIdConfig
 from dataprep.readers import FORMATS
+from tokenizer.tokenize import TokenizeConfig
+from tokenizer.train import TrainConfig
 
 
 class RecipeError(ValueError):
@@ -84,6 +86,15 @@ class Recipe:
     )
     heuristics: tuple[HeuristicConfig, ...] = dataclasses.field(
         default=(), metadata={"help": "Heuristic filters in order: preset names or {preset: ..., <option>: ...}."}
+    )
+    tokenizer: TrainConfig | None = dataclasses.field(
+        default=None,
+        metadata={"help": "Train a sentencepiece BPE tokenizer on the written corpus (into <output>/tokenizer); "
+                  "null or absent: no tokenizer, no token shards."},
+    )
+    tokenize: TokenizeConfig = dataclasses.field(
+        default_factory=TokenizeConfig,
+        metadata={"help": "Token shards written with the trained tokenizer (into <output>/tokens)."},
     )
 
     def identity(self) -> dict:

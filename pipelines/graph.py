@@ -115,9 +115,39 @@ def write_recipe(path: str, recipe: Recipe) -> None:
         handle.write((json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+class OutputConflict(Exception):
+    """The output folder holds results of a different recipe."""
+
+
+def check_output(recipe: Recipe) -> None:
+    """Refuse to mix results: a rerun of the same recipe may reuse its folder, another may not
+    (a tokenizer trained on the old corpus would silently sit next to the new one)."""
+    path = FileSystems.join(recipe.output.path, "recipe.json")
+    if not FileSystems.exists(path):
+        return
+    with FileSystems.open(path) as handle:
+        previous = json.load(handle).get("config_hash")
+    if previous != recipe.config_hash():
+        raise OutputConflict(
+            f"{recipe.output.path} holds the results of another recipe (config hash {previous}, this one "
+            f"{recipe.config_hash()}): choose another --output or remove it"
+        )
+
+
 def run(recipe: Recipe, beam_args: list[str]) -> dict:
-    """Run the recipe to completion with the given Beam flags; returns its output paths."""
+    """Run the recipe to completion with the given Beam flags; returns its output paths.
+
+    The corpus pipeline runs first; a recipe with a `tokenizer` then trains it on the written
+    corpus and writes token shards with the Beam tokenize stage on the same runner flags.
+    """
+    check_output(recipe)
     options = PipelineOptions(beam_args)
     with beam.Pipeline(runner=make_runner(options), options=options) as pipeline:
         paths = build(pipeline, recipe)
+    if recipe.tokenizer is not None:
+        from tokenizer.workflow import train_and_tokenize
+
+        corpus = [paths[item.source] for item in recipe.inputs]
+        result = train_and_tokenize(corpus, recipe.output.path, recipe.tokenizer, recipe.tokenize, beam_args=beam_args)
+        paths.update(tokenizer=result.tokenizer, tokens=result.tokens)
     return paths

@@ -80,3 +80,15 @@ def test_kept_documents_carry_language_and_are_in_wanted_languages(quickstart):
     assert languages <= wanted
     # Multilingual sample data: CJK pages are not all dropped as too short.
     assert {"zh", "ja"} & languages
+
+
+def test_quickstart_ends_with_token_shards_of_every_kept_document(quickstart):
+    from tokenizer.shards import TokenShards
+
+    stats = json.loads((quickstart / "stats.json").read_text())
+    manifest = json.loads((quickstart / "tokens" / "manifest.json").read_text())
+    assert manifest["documents"] == stats["stages"][-1]["docs_out"]
+    shards = TokenShards(str(quickstart / "tokens"))
+    assert len(shards) == manifest["documents"]
+    assert shards.num_tokens == manifest["tokens"] > 0
+    assert (quickstart / "tokenizer" / "tokenizer.model").exists()

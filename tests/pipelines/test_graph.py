@@ -110,3 +110,14 @@ def test_portable_runner_writes_the_same_bytes(tiny_recipe, tmp_path):
         recipe, tmp_path / "portable", ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
     )
     assert direct == portable
+
+
+def test_an_output_folder_is_not_shared_by_two_recipes(tiny_recipe, tmp_path):
+    from pipelines.graph import OutputConflict
+
+    recipe = tiny_recipe()
+    _run_and_hash(recipe, tmp_path / "run", [])
+    _run_and_hash(recipe, tmp_path / "run", [])  # the same recipe again: allowed
+    stricter = dataclasses.replace(recipe, langid=dataclasses.replace(recipe.langid, threshold=0.9))
+    with pytest.raises(OutputConflict, match="another recipe"):
+        _run_and_hash(stricter, tmp_path / "run", [])
