@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(PY) bench/front_half.py
+	$(PY) bench/tokenize.py
 
 clean:
 	rm -rf out .pytest_cache
