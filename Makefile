@@ -22,7 +22,7 @@ test: install
 
 bench: install
 	$(PY) bench/front_half.py
-	$(PY) bench/tokenize.py
+	$(PY) bench/tokenize_speed.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -1,6 +1,6 @@
 """Benchmark: `dataprep tokenize` end to end against raw sentencepiece, and training cost.
 
-    .venv/bin/python bench/tokenize.py [--mb 50] [--threads 2] [--repeats 2] [--vocab-size 32000]
+    .venv/bin/python bench/tokenize_speed.py [--mb 50] [--threads 2] [--repeats 2] [--vocab-size 32000]
 
 1. Corpus. --mb MB of real text found offline, assembled deterministically (sorted paths): the
    Python standard library's sources (code, docstrings) interleaved with /usr/share/doc
