@@ -1,0 +1,223 @@
+"""`dataprep dedup`: deduplicate any Parquet/JSONL corpus on Beam, outside a recipe.
+
+    dataprep dedup 'out/quickstart/web/*.parquet' --output out/web-dedup
+    dataprep dedup 'books/*.jsonl.zst' --preset books --output out/books-dedup --direct_num_workers=8 \\
+        --direct_running_mode=multi_processing
+
+Parquet written by `dataprep run` (our Document schema) keeps its ids, sources and metadata;
+any other Parquet or JSONL needs only a text field (ids then derive from file and position).
+`register(subparsers)` adds the command; `dataprep.cli` dispatches to `args.handler(args, extra)`
+with the unparsed (Beam) flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from dataprep.dedup import (
+    COMPONENT_METHODS,
+    HASHES,
+    KEEP_RULES,
+    LINE_UNITS,
+    PRESETS,
+    DedupConfig,
+    LinesConfig,
+    config_to_dict,
+    describe_lsh,
+)
+
+EXIT_USAGE = 2
+
+_EPILOG = """\
+Outputs under --output: kept/kept-0000i-of-0000N.parquet (one document per duplicate group,
+metadata.dup_cluster_size = documents it stands for), dropped/… (metadata.drop_reason:
+dedup_exact_duplicate, dedup_url_duplicate, dedup_minhash_duplicate with dup_of, dedup_lines_emptied),
+stats.json (documents/characters per stage and reason), dedup_stats.json (cluster sizes, largest
+bucket, connected-components rounds) and dedup.json (the settings).
+
+Beam flags pass through (write them as --flag=value): e.g. --direct_num_workers=4
+--direct_running_mode=multi_processing locally, or --runner=DataflowRunner --project=P --region=R
+--temp_location=gs://B/tmp --setup_file=./setup.py. Without --runner it runs on the local FnApiRunner.
+"""
+
+_FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
+
+
+class DedupUsageError(Exception):
+    """Something the user can fix; printed as one line."""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add `dedup` to the `dataprep` subcommands; sets `handler` to `run_command`."""
+    parser = subparsers.add_parser(
+        "dedup",
+        help="Deduplicate a Parquet/JSONL corpus: exact, URL, MinHash near-duplicates, lines.",
+        description="Deduplicate Parquet or JSONL documents on Beam: exact normalized-text and URL "
+        "duplicates, MinHash LSH near-duplicates clustered by distributed connected components, and "
+        "optionally lines/paragraphs repeated across documents. Prints the stage table and the LSH curve.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="Parquet or JSONL (.jsonl, .jsonl.gz, .jsonl.zst) files or globs; local, gs://, s3://.")
+    parser.add_argument("--output", required=True, help="Output folder (local, gs://, s3://).")
+    parser.add_argument("--format", choices=("auto", "parquet", "jsonl"), default="auto",
+                        help="Input format; auto decides by file extension (default).")
+    parser.add_argument("--source", default="corpus",
+                        help="Source name of documents read from files not in our Document schema (default: corpus).")
+    parser.add_argument("--text-field", default="text", help="JSONL/Parquet text column (default: text).")
+    parser.add_argument("--url-field", default="url", help="JSONL/Parquet URL column (default: url).")
+    parser.add_argument("--id-field", default="id", help="Input id column, kept as metadata.source_id (default: id).")
+    parser.add_argument("--shards", type=int, default=4, help="Output Parquet shards (default: 4).")
+    parser.add_argument("--no-dropped", action="store_true", help="Do not write the dropped documents.")
+    parser.add_argument("--quiet", action="store_true", help="Print only the output paths.")
+
+    group = parser.add_argument_group("what to deduplicate (on top of --preset)")
+    group.add_argument("--preset", choices=tuple(PRESETS), default="default",
+                       help="default: exact + URL + MinHash at ≈0.72; books: exact + MinHash at Jaccard ≥ 0.9.")
+    group.add_argument("--no-exact", action="store_true", help="Skip exact (normalized text) dedup.")
+    group.add_argument("--no-url", action="store_true", help="Skip URL dedup.")
+    group.add_argument("--no-minhash", action="store_true", help="Skip MinHash near-duplicate dedup.")
+    group.add_argument("--lines", action="store_true", help="Also remove lines repeated across documents (CCNet).")
+    group.add_argument("--line-unit", choices=LINE_UNITS, help="With --lines: line (default) or paragraph.")
+    group.add_argument("--line-min-chars", type=int, help="With --lines: units shorter than this are never removed.")
+    group.add_argument("--keep", choices=KEEP_RULES, help="Which duplicate stays (default: min_id).")
+    group.add_argument("--score-field", help="Metadata field for --keep max_score (default: quality_score).")
+
+    group = parser.add_argument_group("MinHash")
+    group.add_argument("--num-perm", type=int, help="Permutations per signature (default 112).")
+    group.add_argument("--bands", type=int, help="LSH bands (default 14; give --rows too).")
+    group.add_argument("--rows", type=int, help="Rows per band (default 8; give --bands too).")
+    group.add_argument("--threshold", type=float, help="Target Jaccard: verification cut; derives bands × rows "
+                       "unless given.")
+    group.add_argument("--ngram", type=int, help="Words per shingle (default 5).")
+    group.add_argument("--seed", type=int, help="Permutation seed (default 1).")
+    group.add_argument("--hash", choices=HASHES, help="Shingle hash (default xxh3).")
+    group.add_argument("--no-verify", action="store_true", help="Link every LSH candidate without checking the "
+                       "signatures' Jaccard estimate.")
+    group.add_argument("--max-bucket-size", type=int, help="Salt buckets larger than this (default 100000).")
+    group.add_argument("--components", choices=COMPONENT_METHODS,
+                       help="beam (large-star/small-star, default) or union_find (one worker; small corpora).")
+    group.add_argument("--max-rounds", type=int, help="Large-star/small-star rounds unrolled (default 12).")
+    parser.set_defaults(handler=run_command)
+    return parser
+
+
+def config_from_args(args) -> DedupConfig:
+    """The preset with the command-line overrides applied; ValueError on impossible settings."""
+    config = PRESETS[args.preset]
+    changes: dict = {}
+    if args.no_exact:
+        changes["exact"] = None
+    if args.no_url:
+        changes["url"] = None
+    if args.keep:
+        changes["keep"] = args.keep
+    if args.score_field:
+        changes["score_field"] = args.score_field
+    if args.lines or args.line_unit or args.line_min_chars is not None:
+        lines = config.lines or LinesConfig()
+        line_changes = {}
+        if args.line_unit:
+            line_changes["unit"] = args.line_unit
+        if args.line_min_chars is not None:
+            line_changes["min_chars"] = args.line_min_chars
+        changes["lines"] = dataclasses.replace(lines, **line_changes)
+    if args.no_minhash:
+        changes["minhash"] = None
+    elif config.minhash is not None:
+        minhash_changes = {
+            name: getattr(args, name)
+            for name in ("num_perm", "bands", "rows", "threshold", "ngram", "seed", "hash", "max_bucket_size",
+                         "components", "max_rounds")
+            if getattr(args, name) is not None
+        }
+        if args.no_verify:
+            minhash_changes["verify"] = False
+        if minhash_changes:
+            changes["minhash"] = dataclasses.replace(config.minhash, **minhash_changes)
+    return dataclasses.replace(config, **changes)
+
+
+def input_configs(args) -> list:
+    """One InputConfig per input format (patterns grouped by extension when --format auto)."""
+    from dataprep.recipe import InputConfig
+
+    by_format: dict[str, list[str]] = {}
+    for pattern in args.inputs:
+        fmt = args.format if args.format != "auto" else _format_of(pattern)
+        by_format.setdefault(fmt, []).append(pattern)
+    return [
+        InputConfig(source=args.source, format=fmt, paths=tuple(patterns), text_field=args.text_field,
+                    url_field=args.url_field, id_field=args.id_field)
+        for fmt, patterns in sorted(by_format.items())
+    ]
+
+
+def _format_of(pattern: str) -> str:
+    name = pattern.lower()
+    for suffix in (".gz", ".zst", ".zstd"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    for extension, fmt in _FORMATS.items():
+        if name.endswith(extension):
+            return fmt
+    raise DedupUsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
+
+
+def run_command(args, beam_flags: list[str]) -> int:
+    """The `dataprep dedup` handler: run, print the stage table; 2 with one line on a usage error."""
+    try:
+        return _run(args, beam_flags)
+    except DedupUsageError as error:
+        print(f"dataprep: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args, beam_flags: list[str]) -> int:
+    from dataprep import cli
+
+    try:
+        cli._check_beam_flags(beam_flags)  # noqa: SLF001 - the same check `dataprep run` makes
+    except cli.UsageError as error:
+        raise DedupUsageError(str(error)) from None
+    if args.shards < 1:
+        raise DedupUsageError(f"--shards must be ≥ 1, got {args.shards}")
+    try:
+        config = config_from_args(args)
+    except ValueError as error:
+        raise DedupUsageError(str(error)) from None
+    inputs = input_configs(args)
+
+    import apache_beam as beam
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from dataprep.report import format_stats_table
+    from pipelines.dedup import build_standalone
+    from pipelines.options import make_runner
+    from pipelines.read import InputNotFound
+
+    if config.minhash is not None and not args.quiet:
+        print("\n".join(describe_lsh(config.minhash)), file=sys.stderr)
+    print(f"dataprep: deduplicating {' '.join(args.inputs)} → {args.output}", file=sys.stderr)
+    options = PipelineOptions(beam_flags)
+    try:
+        with beam.Pipeline(runner=make_runner(options), options=options) as pipeline:
+            paths = build_standalone(pipeline, inputs, config, args.output, args.shards,
+                                     write_dropped=not args.no_dropped)
+    except InputNotFound as error:
+        raise DedupUsageError(str(error)) from None
+    settings = {"dedup": config_to_dict(config), "inputs": [dataclasses.asdict(item) for item in inputs]}
+    with FileSystems.create(paths["settings"]) as handle:
+        handle.write((json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    if not args.quiet:
+        with FileSystems.open(paths["stats"]) as handle:
+            print(format_stats_table(json.load(handle)))
+        print()
+    for name, path in paths.items():
+        print(f"{name:>12}: {path}")
+    return 0
