@@ -23,6 +23,7 @@ test: install
 bench: install
 	$(PY) bench/front_half.py
 	$(PY) bench/tokenize_speed.py
+	$(PY) bench/dedup.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -46,14 +46,14 @@ def replicate_inputs(workdir: str, repeat: int) -> None:
 
 
 def recipe_over(workdir: str):
-    """The quickstart recipe reading the replicated inputs."""
+    """The quickstart recipe's front half (no dedup, no tokenizer) reading the replicated inputs."""
     from dataprep.recipe import load_recipe
 
     recipe = load_recipe(RECIPE)
     inputs = tuple(
         dataclasses.replace(item, paths=(os.path.join(workdir, "input", item.source, "*"),)) for item in recipe.inputs
     )
-    return dataclasses.replace(recipe, inputs=inputs)
+    return dataclasses.replace(recipe, inputs=inputs, dedup=None, tokenizer=None)
 
 
 def plain_loop(recipe) -> int:

@@ -56,8 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         help="List every recipe key with its meaning and default.",
         description="List every recipe key with its meaning and default, then the heuristic presets' options.",
     )
+    from dataprep.dedup_commands import register as register_dedup
     from tokenizer.commands import register as register_tokenizer
 
+    register_dedup(commands)
     register_tokenizer(commands)
     return parser
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from dataprep.dedup import DedupConfig, parse_dedup_config
 from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
 from dataprep.langid import DEFAULT_MODEL, LangIdConfig
@@ -87,6 +88,11 @@ class Recipe:
     heuristics: tuple[HeuristicConfig, ...] = dataclasses.field(
         default=(), metadata={"help": "Heuristic filters in order: preset names or {preset: ..., <option>: ...}."}
     )
+    dedup: DedupConfig | None = dataclasses.field(
+        default=None,
+        metadata={"help": "Deduplication after the heuristic filters: exact, URL, MinHash, lines "
+                  "(`preset: books` for Jaccard ≥ 0.9 on long documents); null or absent: none."},
+    )
     tokenizer: TrainConfig | None = dataclasses.field(
         default=None,
         metadata={"help": "Train a sentencepiece BPE tokenizer on the written corpus (into <output>/tokenizer); "
@@ -135,7 +141,12 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
     if not isinstance(entries, list):
         raise RecipeError(f"{origin}.heuristics: expected a list, got {type(entries).__name__}")
     data["heuristics"] = [_heuristic_entry(entry, origin) for entry in entries]
-    recipe = _build(Recipe, data, origin)
+    # dedup has presets and nested overrides: its own parser validates it and names bad keys.
+    try:
+        dedup = parse_dedup_config(data.pop("dedup", None), f"{origin}: dedup")
+    except (ValueError, TypeError) as error:
+        raise RecipeError(str(error)) from None
+    recipe = dataclasses.replace(_build(Recipe, data, origin), dedup=dedup)
     if not recipe.inputs:
         raise RecipeError(f"{origin}: inputs: at least one input is needed")
     for item in recipe.inputs:

@@ -23,6 +23,7 @@ from dataprep.langid import LangId
 from dataprep.readers import ReaderOptions
 from dataprep.recipe import Recipe
 from dataprep.stage import Stage
+from pipelines.dedup import Deduplicate, WriteDedupStats
 from pipelines.options import make_runner
 from pipelines.read import ReadInput, expand_input
 from pipelines.stage import DROPPED, STATS, ApplyStage, SplitReadFailures
@@ -43,7 +44,8 @@ def document_stages(recipe: Recipe) -> list[Stage]:
 
 
 def stage_order(recipe: Recipe) -> list[str]:
-    return ["read", Extract.name] + [stage.name for stage in document_stages(recipe)]
+    order = ["read", Extract.name] + [stage.name for stage in document_stages(recipe)]
+    return order + (recipe.dedup.stage_names() if recipe.dedup is not None else [])
 
 
 @dataclasses.dataclass
@@ -92,18 +94,31 @@ def build(pipeline: beam.Pipeline, recipe: Recipe) -> dict:
     """Add the recipe's graph and its writes to `pipeline`; returns the output paths."""
     output = recipe.output.path
     result = front_half(pipeline, recipe)
-    sources = [item.source for item in recipe.inputs]
+    kept, dropped, stats = result.kept, [result.dropped], [result.stats]
     paths = {"stats": FileSystems.join(output, "stats.json"), "recipe": FileSystems.join(output, "recipe.json")}
-    per_source = result.kept | "BySource" >> beam.Partition(lambda doc, n: sources.index(doc.source), len(sources))
+    if recipe.dedup is not None:
+        deduplicated = kept | "Dedup" >> Deduplicate(recipe.dedup)  # Document with metadata.dup_cluster_size
+        kept = deduplicated.kept
+        dropped.append(deduplicated.dropped)
+        stats.append(deduplicated.stats)
+        paths["dedup_stats"] = FileSystems.join(output, "dedup_stats.json")
+        deduplicated.cluster_stats | "WriteDedupStats" >> WriteDedupStats(paths["dedup_stats"], recipe.dedup)
+
+    sources = [item.source for item in recipe.inputs]
+    per_source = kept | "BySource" >> beam.Partition(lambda doc, n: sources.index(doc.source), len(sources))
     for index, source in enumerate(sources):
         folder = FileSystems.join(output, source)
         per_source[index] | f"Write[{source}]" >> WriteShards(folder, source, recipe.output.shards)
         paths[source] = folder
     if recipe.output.write_dropped:
         folder = FileSystems.join(output, "dropped")
-        result.dropped | "WriteDropped" >> WriteShards(folder, "dropped", recipe.output.shards)
+        (
+            tuple(dropped)
+            | "AllDropped+Dedup" >> beam.Flatten()
+            | "WriteDropped" >> WriteShards(folder, "dropped", recipe.output.shards)
+        )
         paths["dropped"] = folder
-    result.stats | "WriteStats" >> WriteStats(paths["stats"], stage_order(recipe))
+    tuple(stats) | "AllStats+Dedup" >> beam.Flatten() | "WriteStats" >> WriteStats(paths["stats"], stage_order(recipe))
     write_recipe(paths["recipe"], recipe)
     return paths
 
