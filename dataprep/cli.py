@@ -99,19 +99,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_beam_flags(flags: list[str]) -> None:
-    """Beam drops flags it does not know with only a log line; a typo deserves an error."""
-    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+    from pipelines.options import unknown_beam_flags
 
-    parser = _BeamArgumentParser(allow_abbrev=False)
-    seen = {}
-    for cls in PipelineOptions.__subclasses__():
-        seen.setdefault(str(cls), cls)
-    for cls in seen.values():
-        cls._add_argparse_args(parser)  # noqa: SLF001 - the same parser Beam builds
-    _, unknown = parser.parse_known_args(flags)
-    flags_unknown = [flag for flag in unknown if flag.startswith("-")]
-    if flags_unknown:
-        raise UsageError(f"unknown option {flags_unknown[0]} (not a dataprep or Beam flag; see dataprep run --help)")
+    unknown = unknown_beam_flags(flags)
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]} (not a dataprep or Beam flag; see dataprep run --help)")
 
 
 def _run(args, beam_flags: list[str]) -> int:

@@ -178,12 +178,11 @@ def run_command(args, beam_flags: list[str]) -> int:
 
 
 def _run(args, beam_flags: list[str]) -> int:
-    from dataprep import cli
+    from pipelines.options import unknown_beam_flags
 
-    try:
-        cli._check_beam_flags(beam_flags)  # noqa: SLF001 - the same check `dataprep run` makes
-    except cli.UsageError as error:
-        raise DedupUsageError(str(error)) from None
+    unknown = unknown_beam_flags(beam_flags)
+    if unknown:
+        raise DedupUsageError(f"unknown option {unknown[0]} (not a dataprep dedup or Beam flag)")
     if args.shards < 1:
         raise DedupUsageError(f"--shards must be ≥ 1, got {args.shards}")
     try:

@@ -14,7 +14,7 @@ import json
 import zlib
 from typing import IO, Iterator, Union
 
-from dataprep.document import Document, RawPage, document_id
+from dataprep.document import ARROW_SCHEMA, Document, RawPage, document_id
 
 FORMATS = ("warc", "html", "jsonl", "parquet")
 
@@ -339,6 +339,12 @@ def read_parquet(fileobj: IO[bytes], location: str, source: str, options: Reader
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(fileobj)
+    if set(ARROW_SCHEMA.names) <= set(parquet.schema_arrow.names):
+        # Our own output (a corpus being deduplicated or tokenized again): its ids, source and
+        # metadata are already what later stages key on, so they are kept as they are.
+        for batch in parquet.iter_batches(columns=ARROW_SCHEMA.names, batch_size=1024):
+            yield from (Document.from_row(row) for row in batch.to_pylist())
+        return
     wanted = [c for c in (options.text_field, options.url_field, options.id_field)
               if c in parquet.schema_arrow.names]
     row_number = 0

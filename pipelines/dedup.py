@@ -30,7 +30,6 @@ import typing
 
 import apache_beam as beam
 import xxhash
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
@@ -47,7 +46,7 @@ from dataprep.dedup import (
     LinesConfig,
     MinHashConfig,
 )
-from dataprep.document import ARROW_SCHEMA, Document
+from dataprep.document import Document
 from pipelines.stage import DROPPED, KEPT, STATS, dropped_document
 
 # Every DoFn here with tagged outputs declares Any: Beam would otherwise infer
@@ -810,55 +809,6 @@ class WriteDedupStats(beam.PTransform):
         )
 
 
-# --- reading a corpus for the standalone command ------------------------------------------------
-
-
-class _ReadCorpusFile(beam.DoFn):
-    """One Parquet/JSONL file → records. Parquet in our Document schema keeps ids and metadata."""
-
-    def __init__(self, source: str, fmt: str, options):
-        self.source = source
-        self.fmt = fmt
-        self.options = options
-
-    def process(self, element):
-        from dataprep.readers import read_records
-
-        path, location = element
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            if self.fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                parquet = pq.ParquetFile(handle)
-                if set(ARROW_SCHEMA.names) <= set(parquet.schema_arrow.names):
-                    for batch in parquet.iter_batches(columns=ARROW_SCHEMA.names, batch_size=1024):
-                        for row in batch.to_pylist():
-                            yield Document.from_row(row)
-                    return
-                handle.seek(0)
-            yield from read_records(handle, path, location, self.source, self.fmt, self.options)
-
-
-class ReadCorpus(beam.PTransform):
-    """(path, location) pairs → Document | ReadFailure, one file per unit of work."""
-
-    def __init__(self, files: list, source: str, fmt: str, options):
-        super().__init__()
-        self.files = files
-        self.source = source
-        self.fmt = fmt
-        self.options = options
-
-    def expand(self, pipeline):
-        return (
-            pipeline
-            | "Files" >> beam.Create(self.files)  # (path, location)
-            | "SpreadFiles" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(_ReadCorpusFile(self.source, self.fmt, self.options))  # Document | ReadFailure
-            | "SpreadRecords" >> beam.Reshuffle()
-        )
-
-
 # --- the standalone `dataprep dedup` graph -------------------------------------------------------
 
 
@@ -870,7 +820,7 @@ def build_standalone(pipeline, inputs: list, config: DedupConfig, output: str, s
     dedup_stats.json (cluster sizes, buckets, rounds) and dedup.json (the settings).
     """
     from dataprep.readers import ReaderOptions
-    from pipelines.read import expand_input
+    from pipelines.read import ReadInput, expand_input
     from pipelines.stage import SplitReadFailures
     from pipelines.write import WriteShards, WriteStats
 
@@ -880,7 +830,7 @@ def build_standalone(pipeline, inputs: list, config: DedupConfig, output: str, s
                                                   id_field=item.id_field)
         read = (
             pipeline
-            | f"Read[{index}]" >> ReadCorpus(expand_input(item), item.source, item.format, options)
+            | f"Read[{index}]" >> ReadInput(item, expand_input(item), options)  # Document | ReadFailure
             | f"ReadFailures[{index}]" >> beam.ParDo(SplitReadFailures()).with_outputs(DROPPED, STATS, main="ok")
         )
         docs.append(read.ok)

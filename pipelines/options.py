@@ -14,6 +14,24 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 LOCAL_RUNNER_NAMES = {None, "DirectRunner", "FnApiRunner"}
 
 
+def unknown_beam_flags(flags: list[str]) -> list[str]:
+    """Flags Beam does not know. Beam itself only logs and drops them, so a typo such as
+    --ouput would otherwise go unnoticed; every dataprep command turns these into an error."""
+    import argparse
+
+    parser = argparse.ArgumentParser(allow_abbrev=False, add_help=False)
+    option_classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        option_classes.setdefault(str(cls), cls)
+    for cls in option_classes.values():
+        try:
+            cls._add_argparse_args(parser)  # noqa: SLF001 - the arguments Beam itself registers
+        except argparse.ArgumentError:
+            continue  # an option class registered twice (re-imported module): same flags
+    _, unknown = parser.parse_known_args(flags)
+    return [flag for flag in unknown if flag.startswith("-")]
+
+
 def make_runner(options: PipelineOptions):
     """The runner object for `beam.Pipeline(runner=...)`; None lets Beam choose by name."""
     name = options.view_as(StandardOptions).runner

@@ -210,22 +210,9 @@ def _tokenize(args, extra: list[str]) -> int:
 
 
 def _check_beam_flags(flags: list[str]) -> None:
-    """A flag neither we nor Beam know is an error (Beam itself only logs and drops it)."""
-    import argparse as _argparse
+    from pipelines.options import unknown_beam_flags
 
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    parser = _argparse.ArgumentParser(allow_abbrev=False, add_help=False)
-    seen = {}
-    for cls in PipelineOptions.__subclasses__():
-        seen.setdefault(str(cls), cls)
-    for cls in seen.values():
-        try:
-            cls._add_argparse_args(parser)  # noqa: SLF001 - the arguments Beam itself registers
-        except _argparse.ArgumentError:
-            continue
-    _, unknown = parser.parse_known_args(flags)
-    unknown = [flag for flag in unknown if flag.startswith("-")]
+    unknown = unknown_beam_flags(flags)
     if unknown:
         raise TokenizerError(f"unknown option {unknown[0]} (not a dataprep tokenize or Beam flag)")
 
