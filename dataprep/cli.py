@@ -2,6 +2,7 @@
 
     dataprep run RECIPE [--output DIR] [Beam flags…]   run a recipe (local, Dataflow, Spark, Flink)
     dataprep recipe-help                                every recipe key with its help and default
+    dataprep dedup | train-tokenizer | tokenize | inspect   (dataprep/dedup_commands.py, tokenizer/commands.py)
 
 Errors a user can fix (bad recipe, missing input, unknown flag) print one line and exit 2.
 """
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dataprep",
         description="Pretraining-data pipeline on Apache Beam: web crawl and curated text to clean, "
-        "filtered, sharded Parquet (and later deduplicated, mixed, tokenized shards).",
+        "filtered, deduplicated Parquet, a trained tokenizer and token shards for GPU trainers.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
