@@ -130,6 +130,10 @@ def _run(args, beam_flags: list[str]) -> int:
     print(f"dataprep: running recipe {recipe.name!r} → {recipe.output.path}", file=sys.stderr)
     if not args.quiet:
         _show_progress()
+        if recipe.dedup is not None and recipe.dedup.minhash is not None:
+            from dataprep.dedup import describe_lsh
+
+            print("\n".join(describe_lsh(recipe.dedup.minhash)), file=sys.stderr)
     try:
         paths = run(recipe, beam_flags)
     except (InputNotFound, OutputConflict) as error:
