@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 
 from dataprep.dedup import (
@@ -62,7 +63,8 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="Parquet or JSONL (.jsonl, .jsonl.gz, .jsonl.zst) files or globs; local, gs://, s3://.")
+                        help="Parquet or JSONL (.jsonl, .jsonl.gz, .jsonl.zst) files or globs, or folders of Parquet "
+                        "shards (what dataprep run writes per source); local, gs://, s3://.")
     parser.add_argument("--output", required=True, help="Output folder (local, gs://, s3://).")
     parser.add_argument("--format", choices=("auto", "parquet", "jsonl"), default="auto",
                         help="Input format; auto decides by file extension (default).")
@@ -148,6 +150,9 @@ def input_configs(args) -> list:
 
     by_format: dict[str, list[str]] = {}
     for pattern in args.inputs:
+        if pattern.endswith("/") or os.path.isdir(pattern):
+            # A folder is a corpus `dataprep run` wrote: its Parquet shards.
+            pattern = pattern.rstrip("/") + "/*.parquet"
         fmt = args.format if args.format != "auto" else _format_of(pattern)
         by_format.setdefault(fmt, []).append(pattern)
     return [
