@@ -293,3 +293,17 @@ def test_log2_bins():
     assert [dedup.log2_bin(n) for n in (1, 2, 3, 4, 5, 8, 9, 1000)] == ["1", "2", "3-4", "3-4", "5-8", "5-8",
                                                                         "9-16", "513-1024"]
     assert math.isinf(dedup.rank_of({}, "max_score", "s"))
+
+
+def test_dedup_command_reads_a_folder_as_its_parquet_shards(tmp_path):
+    import argparse
+
+    from dataprep.dedup_commands import DedupUsageError, input_configs
+
+    args = argparse.Namespace(inputs=[str(tmp_path), "more/*.jsonl.gz"], format="auto", source="corpus",
+                              text_field="text", url_field="url", id_field="id")
+    configs = {config.format: config.paths for config in input_configs(args)}
+    assert configs == {"parquet": (f"{tmp_path}/*.parquet",), "jsonl": ("more/*.jsonl.gz",)}
+    args.inputs = ["corpus.txt"]
+    with pytest.raises(DedupUsageError, match="--format"):
+        input_configs(args)
