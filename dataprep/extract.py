@@ -97,7 +97,8 @@ def decode_html(payload: bytes, content_type: str | None) -> tuple[str, str, str
         if codec:
             try:
                 return payload.decode(codec), codec, where
-            except UnicodeDecodeError:
+            except (UnicodeDecodeError, LookupError):
+                # LookupError: labels such as "base64" or "hex" name codecs, but not text ones.
                 continue
     # UTF-8 with a few stray bytes (a latin-1 byte pasted into a UTF-8 template) is common, and
     # detection then picks a single-byte codec that garbles every other non-ASCII letter
@@ -282,13 +283,21 @@ class Extract(Stage):
 
     def _run(self, page: RawPage) -> dict:
         if not self.config.isolate:
-            return extract_text(page.payload, page.content_type, page.url, self.config)
+            try:
+                return extract_text(page.payload, page.content_type, page.url, self.config)
+            except ExtractError:
+                raise
+            except Exception as error:  # noqa: BLE001 - as in the child: one page, counted
+                raise ExtractError("extract_error", f"{type(error).__name__}: {error}") from None
         if self._child is not None and self._child.process.poll() is not None:
             # It died between pages (OOM killer, ...): not this page's fault, so restart before
             # sending. Writing to it would also raise SIGPIPE, which kills this process where
             # a caller has set SIGPIPE to SIG_DFL (cli.main does, for `| head`).
             self.teardown()
-        self.setup()
+        try:
+            self.setup()
+        except (RuntimeError, OSError) as error:  # a fresh child did not start (memory pressure): this page only
+            raise ExtractError("extract_crash", str(error)) from None
         try:
             reply = self._child.call((page.payload, page.content_type, page.url, self.config), self.config.timeout_s)
         except ExtractError:

@@ -111,6 +111,8 @@ class LangId(Stage):
         return labels[0][len(_LABEL_PREFIX):], float(min(scores[0], 1.0))
 
     def apply(self, doc: Document) -> Document | Drop:
+        if not doc.text.strip():
+            return Drop("langid_empty_text")  # not "low score": there is nothing to identify
         lang, score = self.predict(doc.text)
         # Rounded so that the stored score is the same bytes on every platform's float printing,
         # and the threshold compares that same number, so the record explains the decision.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import zlib
 from typing import IO, Iterator, Union
 
@@ -21,6 +22,7 @@ FORMATS = ("warc", "html", "jsonl", "parquet")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_MAGIC = b"WARC/1."
 _RESYNC_CHUNK = 1 << 20
+_OWN_ID = re.compile(r"[0-9a-f]{32}")  # document_id(): 32 hex digits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +47,9 @@ class ReaderOptions:
     # Payloads above this are not read into memory at all. Common Crawl truncates
     # response bodies at 1 MiB, so 10 MB only ever stops pathological inputs.
     max_payload_bytes: int = 10_000_000
+    # Parquet in our own schema: keep each row's `source` (standalone `dataprep dedup` over a
+    # multi-source corpus) instead of the input's source name (a recipe input).
+    keep_source: bool = False
 
 
 def read_records(
@@ -310,8 +315,10 @@ def _json_record(line: bytes, line_number: int, location: str, source: str, opti
     where = f"{location}:{line_number}"
     try:
         row = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return ReadFailure(doc_id, source, None, "read_bad_json", f"{where}: {error}"[:500])
+    except (ValueError, RecursionError) as error:
+        # ValueError covers bad JSON, bad UTF-8 and integers over Python's 4,300-digit limit;
+        # RecursionError a line of deeply nested brackets. Either costs this line only.
+        return ReadFailure(doc_id, source, None, "read_bad_json", f"{where}: {type(error).__name__}: {error}"[:500])
     if not isinstance(row, dict):
         return ReadFailure(doc_id, source, None, "read_bad_json", f"{where}: not a JSON object")
     return _row_to_document(row, doc_id, where, source, {"source_file": location, "line": line_number}, options)
@@ -336,21 +343,58 @@ def _row_to_document(row: dict, doc_id: str, where: str, source: str, metadata: 
 
 
 def read_parquet(fileobj: IO[bytes], location: str, source: str, options: ReaderOptions) -> Iterator[Record]:
+    """Rows of a Parquet file; a corrupt file or row group is a counted failure, not a crash."""
     import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(fileobj)
-    if set(ARROW_SCHEMA.names) <= set(parquet.schema_arrow.names):
-        # Our own output (a corpus being deduplicated or tokenized again): its ids, source and
-        # metadata are already what later stages key on, so they are kept as they are.
-        for batch in parquet.iter_batches(columns=ARROW_SCHEMA.names, batch_size=1024):
-            yield from (Document.from_row(row) for row in batch.to_pylist())
+    try:
+        parquet = pq.ParquetFile(fileobj)
+    except Exception as error:  # noqa: BLE001 - ArrowInvalid, OSError: not a readable Parquet file
+        yield ReadFailure(document_id(source, location, "file"), source, None, "read_corrupt_parquet",
+                          f"{location}: {type(error).__name__}: {error}"[:500])
         return
-    wanted = [c for c in (options.text_field, options.url_field, options.id_field)
-              if c in parquet.schema_arrow.names]
+    names = set(parquet.schema_arrow.names)
+    ours = set(ARROW_SCHEMA.names) <= names
+    columns = ARROW_SCHEMA.names if ours else [
+        c for c in (options.text_field, options.url_field, options.id_field) if c in names
+    ]
+    batches = parquet.iter_batches(columns=columns, batch_size=1024)
     row_number = 0
-    for batch in parquet.iter_batches(columns=wanted, batch_size=1024):
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as error:  # noqa: BLE001 - a corrupt row group ends what can be read
+            yield ReadFailure(document_id(source, location, f"row{row_number}"), source, None, "read_corrupt_parquet",
+                              f"{location} from row {row_number}: {type(error).__name__}: {error}"[:500])
+            return
         for row in batch.to_pylist():
             doc_id = document_id(source, location, f"row{row_number}")
-            yield _row_to_document(row, doc_id, f"{location}#{row_number}", source,
-                                   {"source_file": location, "row": row_number}, options)
+            where = f"{location}#{row_number}"
+            if ours:
+                yield _own_row(row, doc_id, where, source, options)
+            else:
+                yield _row_to_document(row, doc_id, where, source, {"source_file": location, "row": row_number},
+                                       options)
             row_number += 1
+
+
+def _own_row(row: dict, doc_id: str, where: str, source: str, options: ReaderOptions) -> Record:
+    """A row with our five columns, usually a corpus dataprep wrote (deduplicated or tokenized
+    again). Its id and metadata are kept when they are ours; another tool's file with the same
+    column names gets a position id like any input, its own id kept as metadata.source_id."""
+    url = row["url"] if isinstance(row["url"], str) else None
+    if not isinstance(row["text"], str):
+        return ReadFailure(doc_id, source, url, "read_missing_text", f"{where}: text is not a string")
+    try:
+        metadata = json.loads(row["metadata"] or "{}")
+    except ValueError as error:
+        return ReadFailure(doc_id, source, url, "read_bad_json", f"{where}: metadata: {error}"[:500])
+    if not isinstance(metadata, dict):
+        return ReadFailure(doc_id, source, url, "read_bad_json", f"{where}: metadata is not a JSON object")
+    own_id = row["id"]
+    if not (isinstance(own_id, str) and _OWN_ID.fullmatch(own_id)):
+        metadata["source_id"] = str(own_id)
+        own_id = doc_id
+    keep = options.keep_source and isinstance(row["source"], str) and row["source"]
+    return Document(id=own_id, text=row["text"], source=row["source"] if keep else source, url=url, metadata=metadata)

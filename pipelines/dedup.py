@@ -813,7 +813,7 @@ class WriteDedupStats(beam.PTransform):
 
 
 def build_standalone(pipeline, inputs: list, config: DedupConfig, output: str, shards: int,
-                     write_dropped: bool = True, reader_options=None) -> dict:
+                     write_dropped: bool = True) -> dict:
     """Read `inputs` (InputConfig, parquet/jsonl), deduplicate, write; returns the output paths.
 
     Layout: kept/kept-0000i-of-0000N.parquet, dropped/…, stats.json (read + dedup stages),
@@ -826,8 +826,9 @@ def build_standalone(pipeline, inputs: list, config: DedupConfig, output: str, s
 
     docs, dropped, stats = [], [], []
     for index, item in enumerate(inputs):
-        options = reader_options or ReaderOptions(text_field=item.text_field, url_field=item.url_field,
-                                                  id_field=item.id_field)
+        # A corpus dataprep wrote keeps each document's own source across the dedup.
+        options = ReaderOptions(text_field=item.text_field, url_field=item.url_field, id_field=item.id_field,
+                                keep_source=True)
         read = (
             pipeline
             | f"Read[{index}]" >> ReadInput(item, expand_input(item), options)  # Document | ReadFailure

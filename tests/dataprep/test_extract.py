@@ -271,3 +271,9 @@ def test_stage_pickles_without_its_child(isolated):
         assert copy.apply(page(html(GERMAN).encode())).text.split("\n") == list(GERMAN)  # starts its own
     finally:
         copy.teardown()
+
+
+def test_a_charset_label_naming_a_non_text_codec_is_ignored():
+    page = '<html><head><meta charset="base64"></head><body><p>Grüße aus Köln.</p></body></html>'.encode()
+    text, codec, where = decode_html(page, "text/html; charset=hex")
+    assert "Grüße" in text and codec == "utf-8" and where == "utf8"

@@ -63,7 +63,6 @@ def test_threshold_both_sides(model):
 def test_gibberish_is_low_score(model):
     stage = LangId(LangIdConfig(), model=model)
     assert stage.apply(doc("zxq vbnm qwpl 8831 kkdj")) == Drop("langid_low_score")
-    assert stage.apply(doc("")) == Drop("langid_low_score")
 
 
 def test_per_language_thresholds_override_the_default(model):
@@ -119,3 +118,10 @@ def test_pickles_without_the_model(model):
     copy = pickle.loads(pickle.dumps(stage))
     assert copy._model is None and copy.config == stage.config
     assert copy.apply(doc(TEXTS["de"])).metadata["lang"] == "de"  # loads its own on first use
+
+
+def test_empty_text_has_its_own_reason():
+    from dataprep.document import Document
+    from dataprep.langid import LangId
+
+    assert LangId().apply(Document(id="e", text=" \n\t", source="web")).reason == "langid_empty_text"

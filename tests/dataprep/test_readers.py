@@ -424,3 +424,47 @@ def test_unknown_format_is_an_error(tmp_path):
     path.write_bytes(b"a,b\n")
     with pytest.raises(ValueError, match="unknown input format 'csv'"):
         read(path, "csv")
+
+
+def test_a_pathological_json_line_costs_only_itself(tmp_path):
+    path = tmp_path / "odd.jsonl"
+    lines = [
+        json.dumps({"text": "first"}),
+        '{"text": ' + "[" * 200_000 + "]" * 200_000 + "}",  # RecursionError in json.loads
+        '{"text": "big", "n": ' + "9" * 5000 + "}",  # over Python's 4,300-digit int limit
+        json.dumps({"text": "last"}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    records = read(path, "jsonl")
+    assert [r.text for r in records if isinstance(r, Document)] == ["first", "last"]
+    assert [r.reason for r in records if isinstance(r, ReadFailure)] == ["read_bad_json", "read_bad_json"]
+
+
+def test_a_corrupt_parquet_file_is_a_counted_failure(tmp_path):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 this is not parquet at all")
+    (failure,) = read(path, "parquet")
+    assert isinstance(failure, ReadFailure) and failure.reason == "read_corrupt_parquet"
+
+
+def test_parquet_with_our_columns_but_foreign_ids_is_read_safely(tmp_path):
+    path = tmp_path / "foreign.parquet"
+    rows = [
+        {"id": "doc-1", "text": "kept text", "source": "commoncrawl", "url": None, "metadata": "{}"},
+        {"id": "doc-2", "text": None, "source": "commoncrawl", "url": None, "metadata": "{}"},
+    ]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    doc, failure = read(path, "parquet")
+    assert doc.source == SOURCE and doc.id == document_id(SOURCE, "foreign.parquet", "row0")
+    assert doc.metadata["source_id"] == "doc-1"
+    assert isinstance(failure, ReadFailure) and failure.reason == "read_missing_text"
+
+
+def test_our_own_parquet_keeps_ids_and_metadata(tmp_path):
+    path = tmp_path / "ours.parquet"
+    own = Document(id="ab" * 16, text="t", source="books", url=None, metadata={"lang": "en"})
+    pq.write_table(pa.Table.from_pylist([own.to_row()]), path)
+    (doc,) = read(path, "parquet")
+    assert (doc.id, doc.source, doc.metadata) == (own.id, SOURCE, {"lang": "en"})
+    (kept,) = read(path, "parquet", options=ReaderOptions(keep_source=True))
+    assert kept.source == "books"
