@@ -107,6 +107,19 @@ def _check_beam_flags(flags: list[str]) -> None:
         raise UsageError(f"unknown option {unknown[0]} (not a dataprep or Beam flag; see dataprep run --help)")
 
 
+def _check_paths_reach_workers(recipe, beam_flags: list[str]) -> None:
+    """Dataflow workers cannot see this machine's disk: local paths would fail there, minutes in."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    if (PipelineOptions(beam_flags).view_as(StandardOptions).runner or "").lower() not in ("dataflow", "dataflowrunner"):
+        return
+    paths = [path for item in recipe.inputs for path in item.paths] + [recipe.output.path]
+    local = [path for path in paths if "://" not in path]
+    if local:
+        raise UsageError(f"{local[0]} is a local path, which Dataflow workers cannot read or write: "
+                         "use gs:// paths for inputs and --output")
+
+
 def _run(args, beam_flags: list[str]) -> int:
     import dataclasses
 
@@ -122,6 +135,7 @@ def _run(args, beam_flags: list[str]) -> int:
         raise UsageError(str(error)) from None
     if args.output:
         recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=args.output))
+    _check_paths_reach_workers(recipe, beam_flags)
 
     from apache_beam.io.filesystems import FileSystems
 

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import types
 import typing
 from typing import Any
@@ -25,6 +26,11 @@ from dataprep.langid import DEFAULT_MODEL, LangIdConfig
 from dataprep.readers import FORMATS
 from tokenizer.tokenize import TokenizeConfig
 from tokenizer.train import TrainConfig
+
+
+_SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
+#: Folders `dataprep run` writes next to the per-source ones.
+RESERVED_OUTPUT_NAMES = frozenset({"dropped", "tokenizer", "tokens"})
 
 
 class RecipeError(ValueError):
@@ -153,6 +159,11 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
         if item.format not in FORMATS:
             raise RecipeError(f"{origin}: inputs: format {item.format!r} is not one of {', '.join(FORMATS)}")
     sources = [item.source for item in recipe.inputs]
+    for name in sources:
+        # A source name is a folder under the output: no paths, and not one of our own folders.
+        if not _SOURCE_NAME.fullmatch(name) or name in RESERVED_OUTPUT_NAMES:
+            raise RecipeError(f"{origin}: inputs: source {name!r} must be lowercase letters, digits and "
+                              f"underscores, and not one of {', '.join(sorted(RESERVED_OUTPUT_NAMES))}")
     if len(set(sources)) != len(sources):
         twice = next(name for name in sources if sources.count(name) > 1)
         raise RecipeError(f"{origin}: inputs: source {twice!r} appears twice; each source name once "
@@ -193,6 +204,12 @@ def _heuristic_entry(entry: Any, origin: str) -> dict:
 def _validate_heuristics(recipe: Recipe, origin: str) -> None:
     from dataprep.heuristics import make_heuristic
 
+    presets = [entry.preset for entry in recipe.heuristics]
+    for preset in presets:
+        if presets.count(preset) > 1:
+            # Its stage name keys the stats and labels the Beam step: twice would merge both.
+            raise RecipeError(f"{origin}: heuristics: preset {preset!r} is listed twice; list it once "
+                              "with the options you want")
     for entry in recipe.heuristics:
         try:
             make_heuristic(entry.preset, entry.options)

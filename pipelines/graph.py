@@ -119,7 +119,6 @@ def build(pipeline: beam.Pipeline, recipe: Recipe) -> dict:
         )
         paths["dropped"] = folder
     tuple(stats) | "AllStats+Dedup" >> beam.Flatten() | "WriteStats" >> WriteStats(paths["stats"], stage_order(recipe))
-    write_recipe(paths["recipe"], recipe)
     return paths
 
 
@@ -159,6 +158,8 @@ def run(recipe: Recipe, beam_args: list[str]) -> dict:
     options = PipelineOptions(beam_args)
     with beam.Pipeline(runner=make_runner(options), options=options) as pipeline:
         paths = build(pipeline, recipe)
+    # Only a finished run claims its folder: a failed one can be rerun with a corrected recipe.
+    write_recipe(paths["recipe"], recipe)
     if recipe.tokenizer is not None:
         from tokenizer.workflow import train_and_tokenize
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-LOCAL_RUNNER_NAMES = {None, "DirectRunner", "FnApiRunner"}
+# Beam accepts "DirectRunner", "direct", "directrunner", "SwitchingDirectRunner", ...
+LOCAL_RUNNER_NAMES = {"direct", "switchingdirect", "fnapi"}
+
+
+def is_local(options: PipelineOptions) -> bool:
+    name = options.view_as(StandardOptions).runner
+    return name is None or name.lower().removesuffix("runner") in LOCAL_RUNNER_NAMES
 
 
 def unknown_beam_flags(flags: list[str]) -> list[str]:
@@ -34,8 +40,7 @@ def unknown_beam_flags(flags: list[str]) -> list[str]:
 
 def make_runner(options: PipelineOptions):
     """The runner object for `beam.Pipeline(runner=...)`; None lets Beam choose by name."""
-    name = options.view_as(StandardOptions).runner
-    if name in LOCAL_RUNNER_NAMES:
+    if is_local(options):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         return FnApiRunner()

@@ -8,6 +8,7 @@ the graph the same on every run.
 from __future__ import annotations
 
 import logging
+import os
 import posixpath
 import re
 import time
@@ -39,6 +40,10 @@ def expand_input(config: InputConfig) -> list[tuple[str, str]]:
     for pattern in config.paths:
         matches = FileSystems.match([pattern])[0].metadata_list
         files = [m.path for m in matches if not m.path.endswith("/")]
+        folders = [path for path in files if "://" not in path and os.path.isdir(path)]
+        if folders:
+            raise InputNotFound(f"input {config.source!r}: {folders[0]} is a folder; name its files, "
+                                f"e.g. {folders[0].rstrip('/')}/*")
         if not files:
             raise InputNotFound(f"input {config.source!r}: no files match {pattern}")
         paths.update(files)

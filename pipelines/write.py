@@ -29,7 +29,11 @@ def shard_of(doc_id: str, count: int) -> int:
 
 def write_parquet(path: str, docs: list[Document]) -> None:
     """Write one shard atomically: to a temporary name, then rename."""
-    table = pa.Table.from_pylist([doc.to_row() for doc in sorted(docs, key=lambda d: d.id)], schema=ARROW_SCHEMA)
+    # Sorted by id, then by the whole row: equal ids (a file listed twice, dropped duplicates)
+    # must not keep their arrival order, or the bytes would depend on bundles.
+    rows = sorted((doc.to_row() for doc in docs), key=lambda r: (r["id"], r["source"], r["text"], r["url"] or "",
+                                                                   r["metadata"]))
+    table = pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
     buffer = io.BytesIO()
     with pq.ParquetWriter(buffer, ARROW_SCHEMA, compression="zstd") as writer:
         # An empty shard gets no row group at all: `datasets` fails on a 0-row row group

@@ -143,3 +143,12 @@ def test_recipe_help_lists_every_key_and_preset(capsys):
         assert f"\n  {field.name}" in out
     for name in PRESETS:
         assert f"heuristics preset {name!r} options:" in out
+
+
+def test_dataflow_with_local_paths_is_refused_before_launch(tmp_path, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: x\ninputs: [{source: web, format: warc, paths: [crawl/*.warc.gz]}]\n")
+    flags = ["--runner", "DataflowRunner", "--project", "p", "--region", "r", "--temp_location", "gs://b/tmp"]
+    assert main(["run", str(recipe), "--output", "gs://b/out", *flags]) == EXIT_USAGE
+    (line,) = error_lines(capsys)
+    assert "crawl/*.warc.gz is a local path" in line

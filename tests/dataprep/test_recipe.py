@@ -291,3 +291,14 @@ def test_describe_mentions_every_key():
             assert f"  {prefix}{field.name}: " in text
     assert "name: Recipe name" in text and "(required)" in text
     assert "output.shards: Parquet shards per source" in text and "(default: 4)" in text
+
+
+@pytest.mark.parametrize("name", ["dropped", "tokens", "../escape", "Web", "a/b", ""])
+def test_source_names_are_plain_folder_names_and_not_ours(name):
+    data = minimal(inputs=[{"source": name, "format": "warc", "paths": ["a.warc.gz"]}])
+    assert repr(name) in error_of(data)
+
+
+def test_a_heuristic_preset_listed_twice_is_an_error():
+    message = error_of(minimal(heuristics=["gopher_quality", "c4", {"preset": "gopher_quality", "min_doc_words": 20}]))
+    assert "'gopher_quality' is listed twice" in message

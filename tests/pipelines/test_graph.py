@@ -121,3 +121,32 @@ def test_an_output_folder_is_not_shared_by_two_recipes(tiny_recipe, tmp_path):
     stricter = dataclasses.replace(recipe, langid=dataclasses.replace(recipe.langid, threshold=0.9))
     with pytest.raises(OutputConflict, match="another recipe"):
         _run_and_hash(stricter, tmp_path / "run", [])
+
+
+def test_a_folder_given_as_an_input_is_a_clear_error(tiny_corpus):
+    from dataprep.recipe import InputConfig
+    from pipelines.read import InputNotFound, expand_input
+
+    with pytest.raises(InputNotFound, match="is a folder"):
+        expand_input(InputConfig(source="web", format="warc", paths=(str(tiny_corpus),)))
+
+
+def test_rows_with_equal_ids_are_written_in_one_order(tmp_path):
+    from dataprep.document import Document
+    from pipelines.write import write_parquet
+
+    twins = [Document(id="ab" * 16, text=text, source="web") for text in ("one", "two")]
+    write_parquet(str(tmp_path / "a.parquet"), twins)
+    write_parquet(str(tmp_path / "b.parquet"), twins[::-1])
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("runner,local", [(None, True), ("DirectRunner", True), ("direct", True),
+                                          ("SwitchingDirectRunner", True), ("DataflowRunner", False),
+                                          ("PortableRunner", False)])
+def test_every_spelling_of_the_direct_runner_stays_offline(runner, local):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.options import is_local
+
+    assert is_local(PipelineOptions([f"--runner={runner}"] if runner else [])) is local
