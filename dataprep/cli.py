@@ -14,7 +14,8 @@ import json
 import signal
 import sys
 
-EXIT_USAGE = 2
+from dataprep.errors import EXIT_USAGE, UsageError
+
 
 _RUN_EPILOG = """\
 Beam flags pass through to the runner. Examples:
@@ -25,10 +26,6 @@ Beam flags pass through to the runner. Examples:
 Without --runner the pipeline runs on the local FnApiRunner (the DirectRunner's engine),
 which needs no network; DirectRunner itself would try to download Prism first.
 """
-
-
-class UsageError(Exception):
-    """Something the user can fix; printed as one line."""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -29,8 +29,8 @@ from dataprep.dedup import (
     config_to_dict,
     describe_lsh,
 )
+from dataprep.errors import UsageError
 
-EXIT_USAGE = 2
 
 _EPILOG = """\
 Outputs under --output: kept/kept-0000i-of-0000N.parquet (one document per duplicate group,
@@ -45,10 +45,6 @@ Beam flags pass through (write them as --flag=value): e.g. --direct_num_workers=
 """
 
 _FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
-
-
-class DedupUsageError(Exception):
-    """Something the user can fix; printed as one line."""
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -170,30 +166,22 @@ def _format_of(pattern: str) -> str:
     for extension, fmt in _FORMATS.items():
         if name.endswith(extension):
             return fmt
-    raise DedupUsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
+    raise UsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
 
 
 def run_command(args, beam_flags: list[str]) -> int:
-    """The `dataprep dedup` handler: run, print the stage table; 2 with one line on a usage error."""
-    try:
-        return _run(args, beam_flags)
-    except DedupUsageError as error:
-        print(f"dataprep: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _run(args, beam_flags: list[str]) -> int:
+    """The `dataprep dedup` handler: run, print the stage table."""
     from pipelines.options import unknown_beam_flags
 
     unknown = unknown_beam_flags(beam_flags)
     if unknown:
-        raise DedupUsageError(f"unknown option {unknown[0]} (not a dataprep dedup or Beam flag)")
+        raise UsageError(f"unknown option {unknown[0]} (not a dataprep dedup or Beam flag)")
     if args.shards < 1:
-        raise DedupUsageError(f"--shards must be ≥ 1, got {args.shards}")
+        raise UsageError(f"--shards must be ≥ 1, got {args.shards}")
     try:
         config = config_from_args(args)
     except ValueError as error:
-        raise DedupUsageError(str(error)) from None
+        raise UsageError(str(error)) from None
     inputs = input_configs(args)
 
     import apache_beam as beam
@@ -214,7 +202,7 @@ def _run(args, beam_flags: list[str]) -> int:
             paths = build_standalone(pipeline, inputs, config, args.output, args.shards,
                                      write_dropped=not args.no_dropped)
     except InputNotFound as error:
-        raise DedupUsageError(str(error)) from None
+        raise UsageError(str(error)) from None
     settings = {"dedup": config_to_dict(config), "inputs": [dataclasses.asdict(item) for item in inputs]}
     with FileSystems.create(paths["settings"]) as handle:
         handle.write((json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

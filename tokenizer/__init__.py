@@ -15,6 +15,8 @@ No module here imports torch or Beam at import time (`pipelines/tokenize.py` is 
 
 from __future__ import annotations
 
+from dataprep.errors import UsageError
 
-class TokenizerError(ValueError):
+
+class TokenizerError(ValueError, UsageError):
     """Something the user can fix (bad corpus, wrong tokenizer, mixed output); one line."""

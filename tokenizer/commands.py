@@ -1,9 +1,8 @@
 """The `train-tokenizer`, `tokenize` and `inspect` subcommands of `dataprep`.
 
 `register(subparsers)` adds them to the `dataprep` parser; each sets `handler(args, extra)`,
-which returns the exit status: 0, or 2 after printing `dataprep: error: <one line>` for what a
-user can fix (a `TokenizerError`). `main(argv)` runs them on their own:
-`python -m tokenizer.commands tokenize --help`.
+which returns the exit status. What a user can fix raises `TokenizerError`, a
+`dataprep.errors.UsageError`, which `dataprep.cli.main` prints as one line with exit status 2.
 """
 
 from __future__ import annotations
@@ -12,11 +11,8 @@ import argparse
 import json
 import os
 import re
-import sys
 
 from tokenizer import TokenizerError
-
-EXIT_USAGE = 2
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$", re.IGNORECASE)
 _SCALE = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -95,7 +91,7 @@ def register(subparsers) -> None:
                        help="Longer lines are cut to this many bytes for training (default: %(default)s).")
     train.add_argument("--threads", type=int, default=0, help="Trainer threads (default: every CPU).")
     train.add_argument("--verbose", action="store_true", help="Show sentencepiece's own training log.")
-    train.set_defaults(handler=_guarded(_train))
+    train.set_defaults(handler=_train)
 
     tokenize = subparsers.add_parser(
         "tokenize",
@@ -124,7 +120,7 @@ def register(subparsers) -> None:
     tokenize.add_argument("--keep-work", action="store_true", help="Keep the spill after success.")
     tokenize.add_argument("--beam", action="store_true",
                           help="Run the Beam stage instead (same bytes); the remaining flags go to Beam.")
-    tokenize.set_defaults(handler=_guarded(_tokenize))
+    tokenize.set_defaults(handler=_tokenize)
 
     inspect = subparsers.add_parser(
         "inspect",
@@ -141,21 +137,7 @@ def register(subparsers) -> None:
                          help="Which index to read: .idx or .offsets.npy (default: %(default)s).")
     inspect.add_argument("--max-chars", type=int, default=1000,
                          help="Print at most this many characters of the document (default: %(default)s).")
-    inspect.set_defaults(handler=_guarded(_inspect))
-
-
-def _guarded(handler):
-    """The handler, with a user error printed as one line and exit status 2."""
-
-    def run(args, extra: list[str]) -> int:
-        try:
-            return handler(args, extra)
-        except TokenizerError as error:
-            print(f"dataprep: error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-
-    run.__name__ = handler.__name__
-    return run
+    inspect.set_defaults(handler=_inspect)
 
 
 def _no_extra(extra: list[str]) -> None:
@@ -288,15 +270,3 @@ def _check_sha(model: str, expected: str) -> None:
         raise TokenizerError(f"{model}: missing; pass --tokenizer") from None
     if actual != expected:
         raise TokenizerError(f"{model}: sha256 {actual[:12]}… is not the manifest's {expected[:12]}…")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one of these subcommands alone, with the CLI's error convention."""
-    parser = argparse.ArgumentParser(prog="dataprep")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return args.handler(args, extra)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

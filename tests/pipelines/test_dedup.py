@@ -4,7 +4,6 @@ the convergence check, real near-duplicates in sample_data/, and `dataprep dedup
 
 from __future__ import annotations
 
-import argparse
 import glob
 import hashlib
 import itertools
@@ -19,7 +18,7 @@ import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
-from dataprep import dedup, dedup_commands
+from dataprep import dedup
 from dataprep.dedup import DedupConfig, LinesConfig, MinHashConfig
 from dataprep.document import Document
 from pipelines.dedup import ComponentsNotConverged, ConnectedComponents, Deduplicate, cluster_stats_document
@@ -389,10 +388,9 @@ def test_real_near_duplicates_in_sample_data_are_found(tmp_path):
 
 
 def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="dataprep")
-    dedup_commands.register(parser.add_subparsers(dest="command", required=True))
-    args, extra = parser.parse_known_args(argv)
-    return args.handler(args, extra)
+    from dataprep.cli import main
+
+    return main(argv)
 
 
 def write_command_corpus(folder) -> None:

@@ -6,7 +6,8 @@ import argparse
 
 import pytest
 
-from tokenizer.commands import EXIT_USAGE, main, size
+from dataprep.cli import EXIT_USAGE, main
+from tokenizer.commands import size
 
 OPTIONS = {
     "train-tokenizer": ("--output", "--vocab-size", "--sample-bytes", "--seed", "--character-coverage",
