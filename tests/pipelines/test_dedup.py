@@ -65,7 +65,7 @@ def run_dedup(docs: list[Document], configs: dict[str, DedupConfig], folder) -> 
 
 def stage_table(stats) -> dict:
     table: dict = {}
-    for (stage, outcome), (docs, chars_in, chars_out) in stats:
+    for (stage, outcome), (docs, chars_in, chars_out, _) in stats:  # (…, kept_digest)
         row = table.setdefault(stage, {}).setdefault(outcome, [0, 0, 0])
         row[0] += docs
         row[1] += chars_in
