@@ -1,4 +1,5 @@
-"""Text utilities shared by the heuristic filters (and later by dedup): words, lines, sentences.
+"""Text utilities shared by the heuristic filters, dedup and the bad-words matcher: scripts, words,
+lines, sentences.
 
 Everything here runs on every document, so the regexes are compiled once at import and the
 functions stay allocation-light.
@@ -22,34 +23,57 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 # --- character classes ----------------------------------------------------------------
 
-# Blocks of scripts written without spaces between words (inclusive code point ranges).
-_SPACELESS_BLOCKS = (
-    (0x0E00, 0x0E7F),  # Thai
-    (0x0E80, 0x0EFF),  # Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x19E0, 0x19FF),  # Khmer symbols
-    (0x2E80, 0x2FDF),  # CJK radicals supplement, Kangxi radicals
-    (0x3005, 0x3007),  # 々 〆 〇
-    (0x3021, 0x3029),  # Hangzhou numerals
-    (0x3031, 0x3035),  # vertical kana repeat marks
-    (0x3038, 0x303C),  # 〸〹〺〻〼
-    (0x3040, 0x309F),  # Hiragana
-    (0x30A0, 0x30FF),  # Katakana
-    (0x31F0, 0x31FF),  # Katakana phonetic extensions
-    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xA9E0, 0xA9FF),  # Myanmar extended-B
-    (0xAA60, 0xAA7F),  # Myanmar extended-A
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF66, 0xFF9F),  # halfwidth Katakana
-    (0x1AFF0, 0x1B16F),  # Kana extended-A/B, Kana supplement, small Kana extension
-    (0x20000, 0x2FA1F),  # CJK extensions B-F, compatibility supplement
-    (0x30000, 0x323AF),  # CJK extensions G-H
-)
+
+class ScriptRange(NamedTuple):
+    first: int  # inclusive code points
+    last: int
+    script: str
+    char_words: bool  # each character is a word in `split_words` / `split_tokens`
+    badwords_substring: bool  # dataprep.harmful: bad-words entries match inside words, tokens per character
+
+
+# The one table of scripts written without spaces between words. Word splitting covers the
+# scripts whose words run together (Han, kana, Thai, Lao, Khmer, Myanmar); the bad-words matcher
+# also treats Hangul (Korean spaces separate phrases: particles attach to the word) and Tibetan
+# (a tsheg separates syllables, not words) this way, so their entries match inside a phrase.
+# Columns: first, last, script, char_words, badwords_substring.
+SPACELESS_SCRIPTS: tuple[ScriptRange, ...] = tuple(map(ScriptRange._make, (
+    (0x0E00, 0x0E7F, "Thai", True, True),
+    (0x0E80, 0x0EFF, "Lao", True, True),
+    (0x0F00, 0x0FFF, "Tibetan", False, True),
+    (0x1000, 0x109F, "Myanmar", True, True),
+    (0x1100, 0x11FF, "Hangul Jamo", False, True),
+    (0x1780, 0x17FF, "Khmer", True, True),
+    (0x19E0, 0x19FF, "Khmer symbols", True, False),
+    (0x2E80, 0x2FDF, "CJK radicals supplement, Kangxi radicals", True, True),
+    (0x3005, 0x3007, "々 〆 〇", True, False),
+    (0x3021, 0x3029, "Hangzhou numerals", True, False),
+    (0x3031, 0x3035, "vertical kana repeat marks", True, False),
+    (0x3038, 0x303C, "〸〹〺〻〼", True, False),
+    (0x3040, 0x309F, "Hiragana", True, True),
+    (0x30A0, 0x30FF, "Katakana", True, True),
+    (0x3100, 0x318F, "Bopomofo, Hangul compatibility Jamo", False, True),
+    (0x31A0, 0x31EF, "Bopomofo extended, CJK strokes", False, True),
+    (0x31F0, 0x31FF, "Katakana phonetic extensions", True, True),
+    (0x3400, 0x4DBF, "CJK unified ideographs extension A", True, True),
+    (0x4E00, 0x9FFF, "CJK unified ideographs", True, True),
+    (0xA960, 0xA97F, "Hangul Jamo extended-A", False, True),
+    (0xA9E0, 0xA9FF, "Myanmar extended-B", True, False),
+    (0xAA60, 0xAA7F, "Myanmar extended-A", True, False),
+    (0xAC00, 0xD7FF, "Hangul syllables, Hangul Jamo extended-B", False, True),
+    (0xF900, 0xFAFF, "CJK compatibility ideographs", True, True),
+    (0xFF66, 0xFF9F, "halfwidth Katakana", True, True),
+    (0x1AFF0, 0x1B16F, "Kana extended-A/B, Kana supplement, small Kana extension", True, False),
+    (0x20000, 0x2FA1F, "CJK extensions B-F, compatibility supplement", True, True),
+    (0x2FA20, 0x2FFFF, "rest of the supplementary ideographic plane", False, True),
+    (0x30000, 0x323AF, "CJK extensions G-H", True, True),
+    (0x323B0, 0x3FFFF, "rest of the tertiary ideographic plane", False, True),
+)))
+_SPACELESS_BLOCKS = tuple((r.first, r.last) for r in SPACELESS_SCRIPTS if r.char_words)
 
 # Sentence-final punctuation per language (ISO 639-1, plus the lid.176 codes yue/wuu), beyond
 # the ASCII . ! ? every language here also uses. Closing quotes/brackets that commonly end a
@@ -66,10 +90,6 @@ SENTENCE_END_BY_LANG: dict[str, str] = {
     "km": "។៕",
     "bo": "།༎",
 }
-
-# Every sentence-final mark we know, for language-agnostic checks (not the ASCII semicolon,
-# which ends a sentence only in Greek).
-SENTENCE_END_MARKS: frozenset[str] = frozenset(".!?…" + "".join(SENTENCE_END_BY_LANG.values())) - {";"}
 
 ELLIPSES: tuple[str, ...] = ("...", "…")
 
@@ -96,6 +116,11 @@ def _range(lo: int, hi: int) -> str:
     return esc(lo) if lo == hi else f"{esc(lo)}-{esc(hi)}"
 
 
+def char_class(ranges) -> str:
+    """A regex character-class body (no brackets) for inclusive (first, last) code point ranges."""
+    return "".join(_range(lo, hi) for lo, hi in ranges)
+
+
 def _build_classes() -> tuple[str, str, str, str]:
     # Only the BMP is scanned: a class with ranges above U+FFFF is matched by a linear scan of
     # those ranges in `re`, which made word splitting 3x slower. Punctuation outside the BMP
@@ -111,14 +136,16 @@ def _build_classes() -> tuple[str, str, str, str]:
     spaceless = set()
     for lo, hi in _SPACELESS_BLOCKS:
         spaceless.update(cp for cp in range(lo, min(hi, 0xFFFF) + 1) if cp not in punct and cp not in marks)
-    supplementary = "".join(_range(lo, hi) for lo, hi in _SPACELESS_BLOCKS if lo > 0xFFFF)
-    # Ideographic variation selectors (U+E0100-E01EF) follow Han characters.
-    marks_class = _class(marks) + _range(0xE0100, 0xE01EF)
-    return _class(punct), marks_class, _class(spaceless), supplementary
+    supplementary = char_class((lo, hi) for lo, hi in _SPACELESS_BLOCKS if lo > 0xFFFF)
+    return _class(punct), _class(marks), _class(spaceless), supplementary
 
 
-_P, _M, _SL_BMP, _SL_ASTRAL = _build_classes()
+_P, MARKS_BMP, _SL_BMP, _SL_ASTRAL = _build_classes()
 _SL = _SL_BMP + _SL_ASTRAL
+# Combining marks; ideographic variation selectors (U+E0100-E01EF) follow Han characters.
+_M = MARKS_BMP + _range(0xE0100, 0xE01EF)
+#: Class body of the scripts whose bad-words entries match inside words (`dataprep.harmful`).
+BADWORDS_SUBSTRING_CLASS = char_class((r.first, r.last) for r in SPACELESS_SCRIPTS if r.badwords_substring)
 
 # One spaceless-script character with its combining marks.
 _SL_CHAR = f"[{_SL}][{_M}]*"
@@ -147,15 +174,14 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 # --- words -----------------------------------------------------------------------------
 
 
-def split_words(text: str, lang: str | None = None) -> list[str]:
+def split_words(text: str) -> list[str]:
     """Word tokens of `text`, punctuation removed.
 
     Spaced scripts split on whitespace and punctuation (`"Hello, world!"` → `["Hello", "world"]`;
     `don't` and `e-mail` stay whole); each Han/Kana/Thai/Lao/Khmer/Myanmar character (with its
-    combining marks) is one word. `lang` is accepted for callers that have it, but segmentation is
-    by script so that a wrong or missing tag changes nothing.
+    combining marks) is one word. Segmentation is by script, not by language tag, so a wrong or
+    missing tag changes nothing.
     """
-    del lang
     # Most pages have no spaceless character: the one-branch pattern is much faster on them.
     if has_spaceless_chars(text):
         return _WORD_RE.findall(text)
@@ -191,10 +217,8 @@ def has_letter(word: str) -> bool:
 # --- lines and paragraphs ----------------------------------------------------------------
 
 
-def split_lines(text: str, keep_blank: bool = False) -> list[str]:
-    """Lines (`str.splitlines` boundaries), stripped; blank lines dropped unless `keep_blank`."""
-    if keep_blank:
-        return [line.strip() for line in text.splitlines()]
+def split_lines(text: str) -> list[str]:
+    """Non-blank lines (`str.splitlines` boundaries), stripped."""
     return [s for s in map(str.strip, text.splitlines()) if s]
 
 

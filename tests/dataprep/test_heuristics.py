@@ -12,6 +12,7 @@ import pickle
 
 import pytest
 
+from dataprep.config import ConfigError
 from dataprep.document import Document, Drop
 from dataprep.heuristics import (
     C4,
@@ -634,7 +635,7 @@ def test_unknown_option_key_names_it_and_lists_valid_ones():
     ],
 )
 def test_option_types_are_checked(name, options):
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigError):
         make_heuristic(name, options)
 
 
@@ -650,7 +651,7 @@ def test_option_values_are_normalized():
 
 
 def test_config_objects_are_checked_too():
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigError):
         GopherQuality(GopherQualityConfig(min_doc_words="many"))
     with pytest.raises(ValueError, match="unknown option 'nope'"):
         C4(C4Config(per_language={"de": {"nope": 1}}))
