@@ -172,7 +172,8 @@ def bench_tokenize(corpus: str, texts: list[str], text_bytes: int, model: str, w
 
     import sentencepiece as spm
 
-    from tokenizer.tokenize import ENCODE_BATCH_BYTES, ENCODE_BATCH_DOCS, TokenizeConfig, tokenize_corpus
+    from tokenizer.encode import ENCODE_BATCH_BYTES, ENCODE_BATCH_DOCS
+    from tokenizer.tokenize import TokenizeConfig, tokenize_corpus
 
     processor = spm.SentencePieceProcessor(model_file=model)
     # The baseline encodes in the batches tokenize_corpus uses (≥ 4 MB or 8,192 documents):

@@ -8,8 +8,9 @@ worker). Each shard is then gathered on one worker, sorted, and written by the s
 `tokenizer.shards.write_shard` the CLI uses; shards with a .done marker of this config are
 not rewritten.
 
-    ReadCorpus        CorpusFile → (id, source, text)
+    ReadCorpus        InputFile → (id, source, text)
     TokenizeDocuments (id, source, text) → shard records → manifest.json
+    build(pipeline, job)  both on a pipeline; `dataprep.cli.tokenize` prepares the job and runs it
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ import bisect
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.utils import shared
 
-from pipelines.options import make_runner
 from tokenizer import TokenizerError, plan
 from tokenizer.corpus import read_batches
+from tokenizer.job import Job, empty_document_error, finalize
 from tokenizer.shards import numpy_dtype, read_marker, write_shard
-from tokenizer.tokenize import (MANIFEST, Job, TokenizeConfig, _read_json, check_output, empty_document_error,
-                                finalize, prepare, start_output)
 
 EMPTY = "empty"
 
@@ -48,7 +46,7 @@ class ReadCorpus(beam.PTransform):
     def expand(self, pipeline):
         return (
             pipeline
-            | "CorpusFiles" >> beam.Create(list(self.job.files))  # CorpusFile
+            | "CorpusFiles" >> beam.Create(list(self.job.files))  # InputFile
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadDocs" >> beam.ParDo(_ReadDocs())  # (id, source, text)
             | "SpreadDocs" >> beam.Reshuffle()
@@ -206,37 +204,10 @@ class TokenizeDocuments(beam.PTransform):
         )
 
 
-def _tokenizer_error(error: BaseException) -> TokenizerError | None:
-    """A TokenizerError raised on a worker, from the exception Beam re-raises here."""
-    seen = error
-    while seen is not None:
-        if isinstance(seen, TokenizerError):
-            return TokenizerError(str(seen).split(" [while running", 1)[0].strip().splitlines()[0])
-        seen = seen.__cause__ or seen.__context__
-    marker = "TokenizerError: "
-    text = str(error)
-    if marker in text:
-        return TokenizerError(text.rsplit(marker, 1)[1].split(" [while running", 1)[0].strip().splitlines()[0])
-    return None
+def build(pipeline, job: Job):
+    """The whole stage on `pipeline`: the job's corpus → shards and manifest.json in job.output.
 
-
-def run(corpus: list[str], tokenizer: str, output: str, config: TokenizeConfig = TokenizeConfig(),
-        beam_args: list[str] | None = None) -> dict:
-    """Tokenize on a Beam runner (local FnApiRunner by default); returns the manifest."""
-    from apache_beam.io.filesystems import FileSystems
-
-    job = prepare(corpus, tokenizer, output, config)
-    state = check_output(job)
-    if state != "complete":
-        if state == "fresh":
-            start_output(job)
-        options = PipelineOptions(beam_args or [])
-        try:
-            with beam.Pipeline(runner=make_runner(options), options=options) as pipeline:
-                pipeline | "ReadCorpus" >> ReadCorpus(job) | "Tokenize" >> TokenizeDocuments(job)
-        except Exception as error:
-            clean = _tokenizer_error(error)
-            if clean is not None:
-                raise clean from None
-            raise
-    return _read_json(FileSystems.join(output, MANIFEST))
+    Call `tokenizer.job.check_output` and `start_output` first (the folder is claimed before
+    the first record is read); the caller runs the pipeline.
+    """
+    return pipeline | "ReadCorpus" >> ReadCorpus(job) | "Tokenize" >> TokenizeDocuments(job)  # total tokens

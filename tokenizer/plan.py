@@ -1,6 +1,6 @@
 """The seeded global shuffle and the shard cut: pure functions of (seed, id, token count).
 
-Order. Documents are sorted by `shuffle_key(seed, id)` (64 bits of a keyed BLAKE2b of the id),
+Order. Documents are sorted by `keyer(seed)(id)` (64 bits of a keyed BLAKE2b of the id),
 ties broken by the id's UTF-8 bytes. Nothing else (file order, arrival order, workers) enters.
 
 Cut. Let `start` be the number of tokens before a document in that order. A document goes to
@@ -47,10 +47,6 @@ def keyer(seed: int, purpose: bytes = _KEY_PREFIX):
     return shuffle_key
 
 
-def shuffle_key(seed: int, doc_id: str) -> int:
-    return keyer(seed)(doc_id)
-
-
 def bucket_of(key: int) -> int:
     return key >> (64 - BUCKET_BITS)
 
@@ -83,11 +79,6 @@ def bucket_offsets(totals: Iterable[tuple[int, int]]) -> dict[int, int]:
         offsets[bucket] = running
         running += tokens
     return offsets
-
-
-def dense_index(raw_ids: Iterable[int]) -> dict[int, int]:
-    """Raw shard numbers (each non-empty window) → shard index 0..n-1 in order."""
-    return {raw: index for index, raw in enumerate(sorted(set(raw_ids)))}
 
 
 def shard_name(index: int, count: int, prefix: str = "tokens") -> str:

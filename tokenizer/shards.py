@@ -33,8 +33,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from tokenizer import TokenizerError, fs
-from tokenizer.fs import write_atomic  # noqa: F401 - re-exported for the writers
+from dataprep import fs
+from dataprep.fs import write_atomic
+from tokenizer import TokenizerError
 
 INDEX_HEADER = b"MMIDIDX\x00\x00"
 INDEX_VERSION = 1

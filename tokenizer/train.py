@@ -38,8 +38,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from tokenizer import TokenizerError, fs, plan
-from tokenizer.corpus import CorpusFile, expand_corpus, read_batches
+from dataprep import fs
+from dataprep.config import ConfigError, option, validate
+from dataprep.fs import write_atomic
+from dataprep.inputs import InputFile
+from tokenizer import TokenizerError, plan
+from tokenizer.corpus import expand_corpus, read_batches
+from tokenizer.shards import json_bytes
 
 MODEL_FILE = "tokenizer.model"
 VOCAB_FILE = "tokenizer.vocab"
@@ -52,53 +57,39 @@ _COUNT_CHUNK_CHARS = 1 << 22
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    vocab_size: int = dataclasses.field(
-        default=32_000, metadata={"help": "Pieces in the vocabulary, special and byte pieces included (LLaMA: 32,000)."})
-    sample_bytes: int = dataclasses.field(
-        default=500_000_000,
-        metadata={"help": "UTF-8 bytes of training text sampled from the corpus (sentencepiece holds them in "
-                  "memory: ~8x this in RSS)."})
-    seed: int = dataclasses.field(default=0, metadata={"help": "Seed of the sample (a hash of seed and document id)."})
-    character_coverage: float = dataclasses.field(
-        default=0.99995,
-        metadata={"help": "Share of the sample's characters that get their own piece; the rarest rest are "
-                  "bytes (LLaMA: 0.99995)."})
-    normalization: str = dataclasses.field(
-        default="identity",
-        metadata={"help": f"sentencepiece normalization rule: {', '.join(NORMALIZATIONS)}. Anything but identity "
-                  "loses text (nmt_nfkc: 𝔘 → U)."})
-    collapse_whitespace: bool = dataclasses.field(
-        default=False, metadata={"help": "Collapse runs of spaces and strip them at the ends (lossy; off in LLaMA)."})
-    unk_piece: str = dataclasses.field(default="<unk>", metadata={"help": "The unknown piece (id 0; required)."})
-    bos_piece: str = dataclasses.field(default="<s>", metadata={"help": "Beginning of document; empty: none."})
-    eos_piece: str = dataclasses.field(default="</s>", metadata={"help": "End of document; empty: none."})
-    pad_piece: str = dataclasses.field(default="", metadata={"help": "Padding piece; empty (the default): none."})
-    user_symbols: tuple[str, ...] = dataclasses.field(
-        default=(), metadata={"help": "Extra special pieces, never split (e.g. <|fim|>), after the ones above."})
-    max_sentence_bytes: int = dataclasses.field(
-        default=4192, metadata={"help": "Longer lines are cut into pieces of at most this many bytes for training."})
-    threads: int = dataclasses.field(default=0, metadata={"help": "Trainer threads; 0: every CPU."})
+    vocab_size: int = option(32_000, "Pieces in the vocabulary, special and byte pieces included (LLaMA: 32,000).",
+                             range=(1, None))
+    sample_bytes: int = option(
+        500_000_000, "UTF-8 bytes of training text sampled from the corpus (sentencepiece holds them in memory: "
+        "~8x this in RSS).", range=(1, None))
+    seed: int = option(0, "Seed of the sample (a hash of seed and document id).", range=(0, None))
+    # Exclusive lower bound (0, 1]: checked in __post_init__, as `range` is inclusive.
+    character_coverage: float = option(
+        0.99995, "Share of the sample's characters that get their own piece; the rarest rest are bytes "
+        "(LLaMA: 0.99995); in (0, 1].")
+    normalization: str = option(
+        "identity", f"sentencepiece normalization rule: {', '.join(NORMALIZATIONS)}. Anything but identity loses "
+        "text (nmt_nfkc: 𝔘 → U).", choices=NORMALIZATIONS)
+    collapse_whitespace: bool = option(False, "Collapse runs of spaces and strip them at the ends (lossy; off in LLaMA).")
+    unk_piece: str = option("<unk>", "The unknown piece (id 0; required).")
+    bos_piece: str = option("<s>", "Beginning of document; empty: none.")
+    eos_piece: str = option("</s>", "End of document; empty: none.")
+    pad_piece: str = option("", "Padding piece; empty (the default): none.")
+    user_symbols: tuple[str, ...] = option((), "Extra special pieces, never split (e.g. <|fim|>), after the ones above.")
+    max_sentence_bytes: int = option(4192, "Longer lines are cut into pieces of at most this many bytes for training.",
+                                     range=(16, None))
+    threads: int = option(0, "Trainer threads; 0: every CPU.", range=(0, None))
 
-    def validate(self) -> None:
-        if self.vocab_size < 1:
-            raise TokenizerError(f"vocab_size must be ≥ 1, got {self.vocab_size}")
-        if self.sample_bytes < 1:
-            raise TokenizerError(f"sample_bytes must be ≥ 1, got {self.sample_bytes}")
-        if self.seed < 0:
-            raise TokenizerError(f"seed must be ≥ 0, got {self.seed}")
+    def __post_init__(self):
+        validate(self, "tokenizer")
         if not 0 < self.character_coverage <= 1:
-            raise TokenizerError(f"character_coverage must be in (0, 1], got {self.character_coverage}")
-        if self.normalization not in NORMALIZATIONS:
-            raise TokenizerError(f"unknown normalization {self.normalization!r}: expected one of "
-                                 f"{', '.join(NORMALIZATIONS)}")
+            raise ConfigError(f"tokenizer.character_coverage: must be in (0, 1], got {self.character_coverage}")
         if not self.unk_piece:
-            raise TokenizerError("the unk piece cannot be empty (sentencepiece needs one)")
+            raise ConfigError("tokenizer.unk_piece: cannot be empty (sentencepiece needs one)")
         specials = [p for p in (self.unk_piece, self.bos_piece, self.eos_piece, self.pad_piece) if p]
         specials += list(self.user_symbols)
         if len(set(specials)) != len(specials):
-            raise TokenizerError(f"special pieces must differ from each other: {specials}")
-        if self.max_sentence_bytes < 16:
-            raise TokenizerError(f"max_sentence_bytes must be ≥ 16, got {self.max_sentence_bytes}")
+            raise ConfigError(f"tokenizer: special pieces must differ from each other: {specials}")
 
     def special_ids(self) -> dict[str, int]:
         """unk = 0, then bos, eos, pad in that order for those that are set; -1 for unset."""
@@ -166,7 +157,7 @@ def choose_threshold(keys: np.ndarray, sizes: np.ndarray, budget: int) -> int | 
     return int(keys[order[keep - 1]])
 
 
-def _scan(files: list[CorpusFile], seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _scan(files: list[InputFile], seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Pass 1: (sample key, UTF-8 size) of every document; only these two numbers are kept."""
     key_of = _sample_key(seed)
     keys, sizes = [], []
@@ -195,7 +186,7 @@ def _sentences(text: str, limit: int) -> list[str]:
     return out
 
 
-def sample_sentences(files: list[CorpusFile], config: TrainConfig, sample: _Sample) -> Iterator[str]:
+def sample_sentences(files: list[InputFile], config: TrainConfig, sample: _Sample) -> Iterator[str]:
     """Pass 2: the lines of the chosen documents, in corpus order; fills `sample` as it goes."""
     keys, sizes = _scan(files, config.seed)
     sample.corpus_documents, sample.corpus_bytes = len(keys), int(sizes.sum())
@@ -270,9 +261,6 @@ def train_tokenizer(corpus: list[str], output: str, config: TrainConfig = TrainC
     """Train on a sample of `corpus`; write the model, vocab and training.json to `output`."""
     import sentencepiece as spm
 
-    from tokenizer.shards import json_bytes, write_atomic
-
-    config.validate()
     log = log or (lambda message: print(message, file=sys.stderr))
     started = time.monotonic()
     files = expand_corpus(corpus)

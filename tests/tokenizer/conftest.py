@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataprep.document import ARROW_SCHEMA, Document
+from dataprep.document import ARROW_SCHEMA, Document, document_id
 from tokenizer.train import TrainConfig, train_tokenizer
 
 SENTENCES = [
@@ -45,9 +45,15 @@ def make_text(rng: random.Random) -> str:
     return "\n".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 6)))
 
 
+def our_id(name: str) -> str:
+    """An id as `dataprep run` writes them (32 hex digits): the corpus reader keeps those as they are."""
+    return document_id("tests", "tokenizer", name)
+
+
 def make_docs(source: str, count: int, seed: int) -> list[Document]:
     rng = random.Random(f"{source}-{seed}")
-    return [Document(id=f"{source}-{seed:02d}-{i:04d}", text=make_text(rng), source=source) for i in range(count)]
+    return [Document(id=our_id(f"{source}-{seed:02d}-{i:04d}"), text=make_text(rng), source=source)
+            for i in range(count)]
 
 
 def write_parquet(path: Path, docs: list[Document]) -> Path:

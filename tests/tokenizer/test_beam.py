@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dataprep.document import Document
-from pipelines.tokenize import run
+from dataprep.cli.tokenize import tokenize_on_beam as run
 from tokenizer import TokenizerError
 from tokenizer.tokenize import TokenizeConfig
 
@@ -43,9 +43,9 @@ def test_beam_resumes_and_refuses_mixed_outputs(corpus, model, tokens, tmp_path)
 
 
 def test_worker_errors_come_back_as_one_line(tmp_path, model, kit):
-    docs = kit.make_docs("web", 10, 0) + [Document(id="blank", text="", source="web")]
+    docs = kit.make_docs("web", 10, 0) + [Document(id=kit.our_id("blank"), text="", source="web")]
     kit.write_parquet(tmp_path / "c" / "web.parquet", docs)
-    with pytest.raises(TokenizerError, match="^document blank has empty text") as error:
+    with pytest.raises(TokenizerError, match=f"^document {kit.our_id('blank')} has empty text") as error:
         run([str(tmp_path / "c")], str(model), str(tmp_path / "o"), CONFIG)
     assert "\n" not in str(error.value)
     manifest = run([str(tmp_path / "c")], str(model), str(tmp_path / "o2"), TokenizeConfig(skip_empty=True))

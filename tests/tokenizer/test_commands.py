@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from dataprep.cli import EXIT_USAGE, main
-from tokenizer.commands import size
+from dataprep.cli.tokenize import size
 
 OPTIONS = {
     "train-tokenizer": ("--output", "--vocab-size", "--sample-bytes", "--seed", "--character-coverage",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import tokenizer.encode as encode_module
 import tokenizer.tokenize as tokenize_module
 from dataprep.document import Document
 from tokenizer import TokenizerError, plan
@@ -116,7 +117,7 @@ def test_an_interrupted_run_resumes_without_redoing_finished_work(corpus, model,
         def __init__(self, *args):
             raise AssertionError("re-encoded a file that was already spilled")
 
-    monkeypatch.setattr(tokenize_module, "Encoder", NoEncoding)
+    monkeypatch.setattr(encode_module, "Encoder", NoEncoding)
     run(corpus, model, out, seed=7)
     assert not set(rewritten) & set(calls) and rewritten
     assert all((out / f"{name}.bin").stat().st_mtime_ns == mtime for name, mtime in finished.items())
@@ -166,9 +167,9 @@ def test_a_vocabulary_too_big_for_the_dtype_is_refused(corpus, model, tmp_path):
 
 def test_empty_documents_fail_or_are_skipped_and_counted(tmp_path, model, kit):
     docs = kit.make_docs("web", 20, 0)
-    docs[5] = Document(id="the-empty-one", text="", source="web")
+    docs[5] = Document(id=kit.our_id("the-empty-one"), text="", source="web")
     kit.write_parquet(tmp_path / "c" / "web" / "web.parquet", docs)
-    with pytest.raises(TokenizerError, match="document the-empty-one has empty text"):
+    with pytest.raises(TokenizerError, match=f"document {kit.our_id('the-empty-one')} has empty text"):
         run(tmp_path / "c", model, tmp_path / "o1")
     manifest = run(tmp_path / "c", model, tmp_path / "o2", skip_empty=True)
     assert manifest["documents"] == 19 and manifest["skipped_empty_documents"] == 1

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import sentencepiece as spm
 
+from dataprep.config import ConfigError
 from dataprep.document import Document
+from dataprep.inputs import InputError
 from tokenizer import TokenizerError
 from tokenizer.train import TrainConfig, _sentences, choose_threshold, train_tokenizer
 
@@ -112,9 +114,9 @@ def test_sentencepiece_failures_are_one_line_errors(corpus, tmp_path):
 
 
 def test_bad_config_and_missing_corpus(tmp_path):
-    with pytest.raises(TokenizerError, match="normalization"):
+    with pytest.raises(ConfigError, match="normalization"):
         train_tokenizer([str(tmp_path)], str(tmp_path / "o"), TrainConfig(normalization="nfd"), log=quiet)
-    with pytest.raises(TokenizerError, match="no Parquet or JSONL files"):
+    with pytest.raises(InputError, match="no files match .*nowhere"):
         train_tokenizer([str(tmp_path / "nowhere")], str(tmp_path / "o"), TrainConfig(), log=quiet)
 
 
