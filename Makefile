@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-fast install bench clean
 
 # pip 23 (the venv default) silently skips trafilatura's lxml[html_clean] extra: upgrade it first.
 $(VENV)/.installed: pyproject.toml
@@ -20,10 +20,15 @@ demo: install
 test: install
 	$(PY) -m pytest
 
+# Unit tests only (no whole Beam pipeline, no quickstart): the loop while editing a stage.
+test-fast: install
+	$(PY) -m pytest -m "not slow" -q
+
 bench: install
 	$(PY) bench/front_half.py
 	$(PY) bench/tokenize_speed.py
 	$(PY) bench/dedup.py
+	$(PY) bench/harmful.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -35,20 +35,20 @@ RECIPE = os.path.join(ROOT, "recipes", "quickstart.yaml")
 
 def replicate_inputs(workdir: str, repeat: int) -> None:
     """`repeat` copies of each quickstart input file under workdir/input/<source>/."""
-    from dataprep.recipe import load_recipe
+    from dataprep.cli.recipe import load_recipe
     from pipelines.read import expand_input
 
     for item in load_recipe(RECIPE).inputs:
         folder = os.path.join(workdir, "input", item.source)
         os.makedirs(folder)
-        for path, location in expand_input(item):
+        for file in expand_input(item):
             for copy in range(repeat):
-                shutil.copy(path, os.path.join(folder, f"{copy}-{location.replace('/', '_')}"))
+                shutil.copy(file.path, os.path.join(folder, f"{copy}-{file.location.replace('/', '_')}"))
 
 
 def recipe_over(workdir: str):
     """The quickstart recipe's front half (no dedup, no tokenizer) reading the replicated inputs."""
-    from dataprep.recipe import load_recipe
+    from dataprep.cli.recipe import load_recipe
 
     recipe = load_recipe(RECIPE)
     inputs = tuple(
@@ -59,30 +59,31 @@ def recipe_over(workdir: str):
 
 def plain_loop(recipe) -> int:
     """The same libraries called directly: warcio/json/pyarrow, trafilatura, fastText, filters."""
-    from dataprep.document import Document, Drop, RawPage
+    from dataprep.cli.run import corpus_graph
+    from dataprep.document import Drop
     from dataprep.extract import ExtractError, extract_text
     from dataprep.readers import ReaderOptions, ReadFailure, read_records
-    from pipelines.graph import document_stages
     from pipelines.read import expand_input
 
-    stages = document_stages(recipe)
+    stages = corpus_graph(recipe).stages
     for stage in stages:
         stage.setup()
     config = dataclasses.replace(recipe.extract, isolate=False)
     records = 0
     for item in recipe.inputs:
-        for path, location in expand_input(item):
+        for file in expand_input(item):
+            path, location = file.path, file.location
             with open(path, "rb") as handle:
                 for record in read_records(handle, path, location, item.source, item.format, ReaderOptions()):
                     records += 1
                     if isinstance(record, ReadFailure):
                         continue
-                    if isinstance(record, RawPage):
+                    if record.payload is not None:
                         try:
                             text = extract_text(record.payload, record.content_type, record.url, config)["text"]
                         except ExtractError:
                             continue
-                        record = Document(record.id, text, record.source, record.url, record.metadata)
+                        record = dataclasses.replace(record, text=text, payload=None, content_type=None)
                     for stage in stages:
                         record = stage.apply(record)
                         if isinstance(record, Drop):
@@ -92,11 +93,11 @@ def plain_loop(recipe) -> int:
 
 def pipeline(recipe, output: str, workers: int) -> int:
     """workers 0: the default in-process runner; N ≥ 1: N SDK worker processes."""
-    from pipelines.graph import run
+    from dataprep.cli.run import run_recipe
 
     recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=output))
     flags = [] if workers == 0 else [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
-    paths = run(recipe, flags)
+    paths = run_recipe(recipe, flags)
     with open(paths["stats"]) as handle:
         return json.load(handle)["stages"][0]["docs_in"]
 

@@ -33,6 +33,15 @@ class Document:
     source: str
     url: str | None = None
     metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # An HTML page before extraction: its undecoded bytes (the charset is decided later) and
+    # the HTTP Content-Type, if the container had one. `extract` turns them into `text`; they
+    # are never written to Parquet.
+    payload: bytes | None = None
+    content_type: str | None = None
+
+    def size(self) -> int:
+        """Characters of text, or bytes of a payload not yet extracted."""
+        return len(self.payload) if self.payload is not None else len(self.text)
 
     def with_metadata(self, **fields: Any) -> "Document":
         return dataclasses.replace(self, metadata={**self.metadata, **fields})
@@ -59,18 +68,6 @@ class Document:
 
 
 @dataclasses.dataclass(frozen=True)
-class RawPage:
-    """An HTML payload before extraction: bytes, because the charset is decided later."""
-
-    id: str
-    source: str
-    url: str | None
-    payload: bytes
-    content_type: str | None  # the HTTP Content-Type header, if the container had one
-    metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass(frozen=True)
 class Drop:
     """A stage's verdict that a document goes no further, with a machine-readable reason.
 
@@ -79,6 +76,8 @@ class Drop:
     """
 
     reason: str
+    detail: str | None = None  # free text for the audit row: what matched, where it broke
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # metadata for the audit row
 
 
 def document_id(source: str, location: str, position: int | str) -> str:

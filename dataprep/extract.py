@@ -24,7 +24,7 @@ import subprocess
 import sys
 from typing import Any
 
-from dataprep.document import Document, Drop, RawPage
+from dataprep.document import Document, Drop
 from dataprep.stage import Stage
 
 # text/plain is not here: trafilatura returns nothing for it, and "no text" would misreport it.
@@ -248,7 +248,8 @@ class _ChildProcess:
 
 
 class Extract(Stage):
-    """RawPage → Document (the text), or a Drop with an `extract_*` reason."""
+    """A page (Document with its `payload`) → the Document with its text, or a Drop with an
+    `extract_*` reason. A Document that already has text and no payload passes unchanged."""
 
     name = "extract"
 
@@ -268,20 +269,22 @@ class Extract(Stage):
     def __getstate__(self) -> dict:
         return {"config": self.config, "_child": None}
 
-    def apply(self, page: RawPage) -> Document | Drop:
+    def apply(self, page: Document) -> Document | Drop:
+        if page.payload is None:
+            return page
         try:
             result = self._run(page)
         except ExtractError as error:
             return Drop(error.reason)
-        return Document(
-            id=page.id,
+        return dataclasses.replace(
+            page,
             text=result["text"],
-            source=page.source,
-            url=page.url,
             metadata={**page.metadata, "charset": result["charset"], "charset_source": result["charset_source"]},
+            payload=None,
+            content_type=None,
         )
 
-    def _run(self, page: RawPage) -> dict:
+    def _run(self, page: Document) -> dict:
         if not self.config.isolate:
             try:
                 return extract_text(page.payload, page.content_type, page.url, self.config)

@@ -1,18 +1,26 @@
-"""Files, local or remote: plain `os` for local paths, Beam's `FileSystems` for gs://, s3://, ….
+"""The one file-system helper: plain `os` for local paths, Beam's `FileSystems` for gs://, s3://, ….
 
 Importing Beam costs about 1 s and 170 MB of RSS, more than a small training run itself, so a
-local path never imports it; any path with a scheme goes through `FileSystems`.
+local path never imports it; any path with a scheme goes through `FileSystems`. This is the
+only place where a core module may import Beam, and only lazily, for a remote path.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import re
+import shutil
+import tempfile
 from typing import IO
 
 
 def is_remote(path: str) -> bool:
-    return "://" in path
+    return "://" in path and not path.startswith("file://")
+
+
+def _local(path: str) -> str:
+    return path[len("file://"):] if path.startswith("file://") else path
 
 
 def _beam():
@@ -26,7 +34,7 @@ def join(base: str, *parts: str) -> str:
 
 
 def exists(path: str) -> bool:
-    return _beam().exists(path) if is_remote(path) else os.path.exists(path)
+    return _beam().exists(path) if is_remote(path) else os.path.exists(_local(path))
 
 
 def is_folder(path: str) -> bool:
@@ -49,7 +57,7 @@ def match(pattern: str) -> list[tuple[str, int]]:
 def open_read(path: str) -> IO[bytes]:
     """A binary reader that does not decompress (readers decide that from the name)."""
     if not is_remote(path):
-        return open(path, "rb")
+        return open(_local(path), "rb")
     from apache_beam.io.filesystem import CompressionTypes
 
     return _beam().open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -71,6 +79,7 @@ def write_atomic(path: str, data) -> None:
     """Write bytes (or a buffer) to a temporary name, then rename over `path`."""
     temporary = path + ".tmp"
     if not is_remote(path):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(temporary, "wb") as handle:
             handle.write(data)
         os.replace(temporary, path)
@@ -92,3 +101,19 @@ def delete(paths: list[str]) -> None:
         os.remove(path)
     if remote:
         _beam().delete(remote)
+
+
+def local_copy(path: str) -> str:
+    """A local file with the contents of `path`, for libraries that only open local files
+    (fastText). A remote file is copied once per machine into the temp folder."""
+    if not is_remote(path):
+        if not os.path.isfile(_local(path)):
+            raise FileNotFoundError(f"file not found: {path}")
+        return _local(path)
+    target = os.path.join(tempfile.gettempdir(), "dataprep-files", re.sub(r"[^\w.-]", "_", path))
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open_read(path) as remote, tempfile.NamedTemporaryFile(dir=os.path.dirname(target), delete=False) as local:
+            shutil.copyfileobj(remote, local)
+        os.replace(local.name, target)
+    return target

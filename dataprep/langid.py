@@ -8,13 +8,11 @@ model with `__label__xx` labels can be named in the recipe instead.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
-import tempfile
 import threading
 from importlib import resources
 
+from dataprep import fs
 from dataprep.document import Document, Drop
 from dataprep.stage import Stage
 
@@ -49,21 +47,10 @@ def _local_model_path(model: str) -> str:
     """A local file for fastText, which only loads from disk: copies remote models once."""
     if model == DEFAULT_MODEL:
         return str(resources.files("dataprep") / "resources" / "lid.176.ftz")
-    if "://" not in model:
-        if not os.path.exists(model):
-            raise FileNotFoundError(f"language ID model not found: {model}")
-        return model
-    from apache_beam.io.filesystems import FileSystems
-
-    target = os.path.join(tempfile.gettempdir(), "dataprep-models", re.sub(r"[^\w.-]", "_", model))
-    if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with FileSystems.open(model) as remote, tempfile.NamedTemporaryFile(
-            dir=os.path.dirname(target), delete=False
-        ) as local:
-            shutil.copyfileobj(remote, local)
-        os.replace(local.name, target)
-    return target
+    try:
+        return fs.local_copy(model)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"language ID model not found: {model}") from None
 
 
 _LOADED: dict[str, object] = {}

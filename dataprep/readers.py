@@ -1,4 +1,4 @@
-"""Record readers: one input file in, Documents / RawPages / ReadFailures out.
+"""Record readers: one input file in, Documents (HTML pages with their `payload` still undecoded) / ReadFailures out.
 
 Plain Python over an open binary file object, so the same code runs in tests, in `bench/`
 and inside Beam (where `pipelines/read.py` opens the file through `FileSystems`, which is
@@ -15,7 +15,8 @@ import re
 import zlib
 from typing import IO, Iterator, Union
 
-from dataprep.document import ARROW_SCHEMA, Document, RawPage, document_id
+from dataprep.document import ARROW_SCHEMA, Document, Drop, document_id
+from dataprep.stage import Stage
 
 FORMATS = ("warc", "html", "jsonl", "parquet")
 
@@ -36,7 +37,18 @@ class ReadFailure:
     detail: str
 
 
-Record = Union[Document, RawPage, ReadFailure]
+Record = Union[Document, ReadFailure]
+
+
+class ReadOutcome(Stage):
+    """The `read` stage: a record that parsed goes on, a ReadFailure becomes its counted drop."""
+
+    name = "read"
+
+    def apply(self, record: Record) -> Document | Drop:
+        if isinstance(record, ReadFailure):
+            return Drop(record.reason, record.detail)
+        return record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +173,7 @@ def _warc_response(record, offset: int, location: str, source: str, options: Rea
     # Drain the rest so the iterator can move to the next record (it must have been read).
     while stream.read(_RESYNC_CHUNK):
         pass
-    return RawPage(doc_id, source, url, payload, content_type, metadata)
+    return Document(doc_id, "", source, url, metadata, payload=payload, content_type=content_type)
 
 
 def _warc_failure_reason(error: Exception, fileobj: IO[bytes], gzip_offset: int | None) -> str:
@@ -229,7 +241,7 @@ def read_html_file(fileobj: IO[bytes], location: str, source: str, options: Read
         yield ReadFailure(doc_id, source, None, "read_payload_too_large",
                           f"{location}: over {options.max_payload_bytes} bytes")
         return
-    yield RawPage(doc_id, source, None, payload, None, {"source_file": location})
+    yield Document(doc_id, "", source, None, {"source_file": location}, payload=payload)
 
 
 # --- JSONL ---------------------------------------------------------------------------

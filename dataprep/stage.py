@@ -23,12 +23,3 @@ class Stage:
     def teardown(self) -> None:
         """Release what `setup` took (child processes, file handles)."""
 
-
-def run_stages(stages: list[Stage], doc: Document) -> Document | Drop:
-    """Apply stages in order outside Beam (tests, `bench/`, small corpora)."""
-    for stage in stages:
-        result = stage.apply(doc)
-        if isinstance(result, Drop):
-            return result
-        doc = result
-    return doc

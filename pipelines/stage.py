@@ -1,20 +1,25 @@
-"""One Beam wrapper for every `dataprep` stage: run it, count it, route its drops.
+"""The one router of kept/dropped/stats, and the Beam wrapper that runs any `dataprep` stage.
 
-Each stage yields three outputs:
+Every step that decides about documents (the `read` outcome, each stage, every dedup join)
+routes through `Router`, so each yields the same three outputs:
 - main: the kept Documents;
-- `dropped`: the dropped record as a Document whose metadata says `drop_stage`, `drop_reason`;
-- `stats`: one `((stage, outcome), (docs, chars_in, chars_out))` per input, where outcome is
-  `kept` or the drop reason. The stats table is summed from these, so it is exact and the
-  same on every runner; the Beam Metrics counters alongside are for watching a live job.
+- `dropped`: the dropped record as a Document whose metadata says `drop_stage`, `drop_reason`
+  (and `drop_detail`, plus the Drop's own fields);
+- `stats`: one `((stage, outcome), (docs, chars_in, chars_out, kept_digest))` per input, where
+  outcome is `kept` or the drop reason. The stats table is summed from these, so it is exact
+  and the same on every runner; `kept_digest` is a 64-bit hash of the kept (id, text) that
+  sums to a digest of everything the stage kept, whatever the order. The Beam Metrics
+  counters alongside are for watching a live job.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from dataprep.document import Document, Drop, RawPage
-from dataprep.readers import ReadFailure
+from dataprep.document import Document, Drop
 from dataprep.stage import Stage
 
 DROPPED = "dropped"
@@ -22,36 +27,51 @@ STATS = "stats"
 KEPT = "kept"
 
 
-def size_of(record) -> int:
-    """Characters of text, or bytes of an undecoded HTML payload."""
-    if isinstance(record, RawPage):
-        return len(record.payload)
-    if isinstance(record, Document):
-        return len(record.text)
-    return 0
+def kept_digest(doc: Document) -> int:
+    """A 64-bit hash of (id, text); summed mod 2**64 over a stage's kept documents."""
+    key = f"{doc.id}\x00{doc.text}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
 
-def dropped_document(record, stage: str, reason: str, detail: str | None = None) -> Document:
+def dropped_document(record, stage: str, drop: Drop) -> Document:
     """The audit form of a dropped record; undecoded payloads are not kept (their size is)."""
-    text = record.text if isinstance(record, Document) else ""
     metadata = dict(getattr(record, "metadata", {}) or {})
-    metadata.update(drop_stage=stage, drop_reason=reason)
-    if detail:
-        metadata["drop_detail"] = detail
+    metadata.update(drop.fields)
+    metadata.update(drop_stage=stage, drop_reason=drop.reason)
+    if drop.detail:
+        metadata["drop_detail"] = drop.detail
+    text = getattr(record, "text", "")
     return Document(id=record.id, text=text, source=record.source, url=record.url, metadata=metadata)
 
 
-class _Counters:
+def _size(record) -> int:
+    return record.size() if isinstance(record, Document) else 0
+
+
+class Router:
+    """Counts one stage's outcomes and yields its tagged outputs; built in `DoFn.setup()`."""
+
     def __init__(self, stage: str):
         self.stage = stage
-        self.docs_in = Metrics.counter(stage, "docs_in")
-        self.docs_out = Metrics.counter(stage, "docs_out")
-        self.by_reason: dict[str, object] = {}
+        self._docs_in = Metrics.counter(stage, "docs_in")
+        self._docs_out = Metrics.counter(stage, "docs_out")
+        self._by_reason: dict[str, object] = {}
 
-    def dropped(self, reason: str) -> None:
-        if reason not in self.by_reason:
-            self.by_reason[reason] = Metrics.counter(self.stage, reason)
-        self.by_reason[reason].inc()
+    def route(self, record, result: Document | Drop, chars_in: int | None = None):
+        """`record` went in, `result` came out: yield the kept doc or the drop, and the stats."""
+        self._docs_in.inc()
+        chars_in = _size(record) if chars_in is None else chars_in
+        if isinstance(result, Drop):
+            if result.reason not in self._by_reason:
+                self._by_reason[result.reason] = Metrics.counter(self.stage, result.reason)
+            self._by_reason[result.reason].inc()
+            yield beam.pvalue.TaggedOutput(DROPPED, dropped_document(record, self.stage, result))
+            yield beam.pvalue.TaggedOutput(STATS, ((self.stage, result.reason), (1, chars_in, 0, 0)))
+            return
+        self._docs_out.inc()
+        stats = (1, chars_in, _size(result), kept_digest(result))
+        yield beam.pvalue.TaggedOutput(STATS, ((self.stage, KEPT), stats))
+        yield result
 
 
 class StageDoFn(beam.DoFn):
@@ -59,56 +79,26 @@ class StageDoFn(beam.DoFn):
         self.stage = stage
 
     def setup(self):
-        self._counters = _Counters(self.stage.name)
+        self._router = Router(self.stage.name)
         self.stage.setup()
 
     def teardown(self):
         self.stage.teardown()
 
     def process(self, record):
-        counters = self._counters
-        counters.docs_in.inc()
-        chars_in = size_of(record)
-        result = self.stage.apply(record)
-        if isinstance(result, Drop):
-            counters.dropped(result.reason)
-            yield beam.pvalue.TaggedOutput(DROPPED, dropped_document(record, self.stage.name, result.reason))
-            yield beam.pvalue.TaggedOutput(STATS, ((self.stage.name, result.reason), (1, chars_in, 0)))
-            return
-        counters.docs_out.inc()
-        yield beam.pvalue.TaggedOutput(STATS, ((self.stage.name, KEPT), (1, chars_in, size_of(result))))
-        yield result
+        yield from self._router.route(record, self.stage.apply(record))
 
 
 class ApplyStage(beam.PTransform):
-    """`records | ApplyStage(stage)` → a DoOutputsTuple with main, `dropped` and `stats`."""
+    """`records | ApplyStage(stage)` → a DoOutputsTuple with main (`kept`), `dropped` and `stats`."""
 
-    def __init__(self, stage: Stage):
-        super().__init__(label=_camel(stage.name))
+    def __init__(self, stage: Stage, label: str | None = None):
+        super().__init__(label=label or camel(stage.name))
         self.stage = stage
 
     def expand(self, records):
-        return records | "Run" >> beam.ParDo(StageDoFn(self.stage)).with_outputs(DROPPED, STATS, main="kept")
+        return records | "Run" >> beam.ParDo(StageDoFn(self.stage)).with_outputs(DROPPED, STATS, main=KEPT)
 
 
-class SplitReadFailures(beam.DoFn):
-    """Read output → records that parsed, plus read failures as drops and stats."""
-
-    def setup(self):
-        self._counters = _Counters("read")
-
-    def process(self, record):
-        self._counters.docs_in.inc()
-        if isinstance(record, ReadFailure):
-            self._counters.dropped(record.reason)
-            yield beam.pvalue.TaggedOutput(DROPPED, dropped_document(record, "read", record.reason, record.detail))
-            yield beam.pvalue.TaggedOutput(STATS, (("read", record.reason), (1, 0, 0)))
-            return
-        self._counters.docs_out.inc()
-        size = size_of(record)
-        yield beam.pvalue.TaggedOutput(STATS, (("read", KEPT), (1, size, size)))
-        yield record
-
-
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))

@@ -7,6 +7,7 @@ Every shard is written even when empty: a reader can count on `-of-NNNNN` files 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from dataprep import fs
 from dataprep.document import ARROW_SCHEMA, Document
 
 
@@ -40,12 +42,7 @@ def write_parquet(path: str, docs: list[Document]) -> None:
         # ("BatchSize must be greater than 0") but reads a file with none.
         if table.num_rows:
             writer.write_table(table, row_group_size=10_000)
-    temporary = path + ".tmp"
-    with FileSystems.create(temporary) as handle:
-        handle.write(buffer.getvalue())
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
-    FileSystems.rename([temporary], [path])
+    fs.write_atomic(path, buffer.getvalue())
 
 
 class _WriteShard(beam.DoFn):
@@ -86,50 +83,76 @@ class WriteShards(beam.PTransform):
         )
 
 
+_DIGEST_MOD = 1 << 64
+
+
 def sum_stats(values):
-    docs = chars_in = chars_out = 0
-    for d, ci, co in values:
+    docs = chars_in = chars_out = digest = 0
+    for d, ci, co, dg in values:
         docs += d
         chars_in += ci
         chars_out += co
-    return docs, chars_in, chars_out
+        digest = (digest + dg) % _DIGEST_MOD
+    return docs, chars_in, chars_out, digest
 
 
-def stats_document(rows: list, stage_order: list[str]) -> dict:
-    """[((stage, outcome), (docs, chars_in, chars_out))] → the stats JSON structure."""
+def stats_document(stage_order: list[str], rows: list) -> dict:
+    """[((stage, outcome), (docs, chars_in, chars_out, kept_digest))] → the stats JSON structure.
+
+    `kept_digest` (hex) changes whenever the (id, text) of any document a stage kept changes:
+    the golden test compares it, so a text regression fails, not only a count change.
+    """
     order = {name: i for i, name in enumerate(stage_order)}
     stages: dict[str, dict] = {}
-    for (stage, outcome), (docs, chars_in, chars_out) in rows:
+    for (stage, outcome), (docs, chars_in, chars_out, digest) in rows:
         entry = stages.setdefault(
-            stage, {"stage": stage, "docs_in": 0, "docs_out": 0, "chars_in": 0, "chars_out": 0, "dropped": {}}
+            stage, {"stage": stage, "docs_in": 0, "docs_out": 0, "chars_in": 0, "chars_out": 0, "dropped": {},
+                    "kept_digest": 0}
         )
         entry["docs_in"] += docs
         entry["chars_in"] += chars_in
         entry["chars_out"] += chars_out
         if outcome == "kept":
             entry["docs_out"] += docs
+            entry["kept_digest"] = (entry["kept_digest"] + digest) % _DIGEST_MOD
         else:
             entry["dropped"][outcome] = {"docs": docs, "chars": chars_in}
     for entry in stages.values():
         entry["dropped"] = dict(sorted(entry["dropped"].items(), key=lambda kv: (-kv[1]["docs"], kv[0])))
+        entry["kept_digest"] = f"{entry['kept_digest']:016x}"
     ordered = sorted(stages.values(), key=lambda e: (order.get(e["stage"], len(order)), e["stage"]))
     return {"stages": ordered}
 
 
 class _WriteJson(beam.DoFn):
-    def __init__(self, path: str, stage_order: list[str]):
+    def __init__(self, path: str, to_json):
         self.path = path
-        self.stage_order = stage_order
+        self.to_json = to_json
 
     def process(self, rows):
-        data = stats_document(rows, self.stage_order)
-        with FileSystems.create(self.path) as handle:
-            handle.write((json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+        data = self.to_json(rows)
+        fs.write_atomic(self.path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8"))
         yield self.path
 
 
+class WriteJson(beam.PTransform):
+    """Rows → `to_json(all rows)` written as one JSON file (stats, dedup stats, reports)."""
+
+    def __init__(self, path: str, to_json):
+        super().__init__()
+        self.path = path
+        self.to_json = to_json
+
+    def expand(self, rows):
+        return (
+            rows
+            | "Gather" >> beam.combiners.ToList()  # [row, ...]
+            | "WriteJson" >> beam.ParDo(_WriteJson(self.path, self.to_json))
+        )
+
+
 class WriteStats(beam.PTransform):
-    """((stage, outcome), (docs, chars_in, chars_out)) tuples → one stats JSON file."""
+    """((stage, outcome), (docs, chars_in, chars_out, kept_digest)) tuples → one stats JSON file."""
 
     def __init__(self, path: str, stage_order: list[str]):
         super().__init__()
@@ -139,7 +162,6 @@ class WriteStats(beam.PTransform):
     def expand(self, stats):
         return (
             stats
-            | "SumPerOutcome" >> beam.CombinePerKey(sum_stats)  # ((stage, outcome), (docs, ci, co))
-            | "Gather" >> beam.combiners.ToList()  # [((stage, outcome), totals), ...]
-            | "WriteJson" >> beam.ParDo(_WriteJson(self.path, self.stage_order))
+            | "SumPerOutcome" >> beam.CombinePerKey(sum_stats)  # ((stage, outcome), totals)
+            | "Write" >> WriteJson(self.path, functools.partial(stats_document, self.stage_order))
         )

@@ -1,7 +1,9 @@
 """The README's quickstart, end to end: `dataprep run recipes/quickstart.yaml` on sample_data/.
 
-Golden per-stage counts live in tests/golden/quickstart_stats.json. When a deliberate change
-moves them (a new filter, new sample data), regenerate with
+Golden per-stage counts and kept digests live in tests/golden/quickstart_stats.json: a digest of
+the (id, text) of every document a stage kept, so a change in extracted or cleaned text fails
+here, not only a change of counts. When a deliberate change moves them (a new filter, new sample
+data, another trafilatura), regenerate with
     DATAPREP_UPDATE_GOLDEN=1 python -m pytest tests/test_quickstart.py
 and review the diff: every changed number should be explained by the change.
 """
@@ -25,12 +27,13 @@ MANIFEST = json.loads((ROOT / "sample_data" / "MANIFEST.json").read_text())
 
 
 def _counts(stats: dict) -> dict:
-    """Documents per stage and per drop reason (characters vary with library versions)."""
+    """Documents per stage and per drop reason, and the digest of what each stage kept."""
     return {
         entry["stage"]: {
             "docs_in": entry["docs_in"],
             "docs_out": entry["docs_out"],
             "dropped": {reason: info["docs"] for reason, info in entry["dropped"].items()},
+            "kept_digest": entry["kept_digest"],
         }
         for entry in stats["stages"]
     }

@@ -6,7 +6,7 @@
 
 Parquet written by `dataprep run` (our Document schema) keeps its ids, sources and metadata;
 any other Parquet or JSONL needs only a text field (ids then derive from file and position).
-`register(subparsers)` adds the command; `dataprep.cli` dispatches to `args.handler(args, extra)`
+`register(subparsers)` adds the command; `dataprep.cli.main` dispatches to `args.handler(args, extra)`
 with the unparsed (Beam) flags.
 """
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 
+from dataprep import fs
 from dataprep.dedup import (
     COMPONENT_METHODS,
     HASHES,
@@ -29,7 +29,8 @@ from dataprep.dedup import (
     config_to_dict,
     describe_lsh,
 )
-from dataprep.errors import UsageError
+from dataprep.cli.errors import UsageError
+from dataprep.inputs import InputConfig, format_of
 
 
 _EPILOG = """\
@@ -41,13 +42,10 @@ bucket, connected-components rounds) and dedup.json (the settings).
 
 Beam flags pass through (write them as --flag=value): e.g. --direct_num_workers=4
 --direct_running_mode=multi_processing locally, or --runner=DataflowRunner --project=P --region=R
---temp_location=gs://B/tmp --setup_file=./setup.py. Without --runner it runs on the local FnApiRunner.
+--temp_location=gs://B/tmp --setup_file=./pyproject.toml. Without --runner it runs on the local FnApiRunner.
 """
 
-_FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
-
-
-def register(subparsers) -> argparse.ArgumentParser:
+def register(subparsers) -> None:
     """Add `dedup` to the `dataprep` subcommands; sets `handler` to `run_command`."""
     parser = subparsers.add_parser(
         "dedup",
@@ -101,7 +99,6 @@ def register(subparsers) -> argparse.ArgumentParser:
                        help="beam (large-star/small-star, default) or union_find (one worker; small corpora).")
     group.add_argument("--max-rounds", type=int, help="Large-star/small-star rounds unrolled (default 12).")
     parser.set_defaults(handler=run_command)
-    return parser
 
 
 def config_from_args(args) -> DedupConfig:
@@ -140,16 +137,16 @@ def config_from_args(args) -> DedupConfig:
     return dataclasses.replace(config, **changes)
 
 
-def input_configs(args) -> list:
+def input_configs(args) -> list[InputConfig]:
     """One InputConfig per input format (patterns grouped by extension when --format auto)."""
-    from dataprep.recipe import InputConfig
-
     by_format: dict[str, list[str]] = {}
     for pattern in args.inputs:
-        if pattern.endswith("/") or os.path.isdir(pattern):
+        if pattern.endswith("/") or fs.is_folder(pattern):
             # A folder is a corpus `dataprep run` wrote: its Parquet shards.
             pattern = pattern.rstrip("/") + "/*.parquet"
-        fmt = args.format if args.format != "auto" else _format_of(pattern)
+        fmt = args.format if args.format != "auto" else format_of(pattern)
+        if fmt not in ("parquet", "jsonl"):
+            raise UsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
         by_format.setdefault(fmt, []).append(pattern)
     return [
         InputConfig(source=args.source, format=fmt, paths=tuple(patterns), text_field=args.text_field,
@@ -158,57 +155,31 @@ def input_configs(args) -> list:
     ]
 
 
-def _format_of(pattern: str) -> str:
-    name = pattern.lower()
-    for suffix in (".gz", ".zst", ".zstd"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    for extension, fmt in _FORMATS.items():
-        if name.endswith(extension):
-            return fmt
-    raise UsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
-
-
 def run_command(args, beam_flags: list[str]) -> int:
     """The `dataprep dedup` handler: run, print the stage table."""
-    from pipelines.options import unknown_beam_flags
+    from dataprep.cli.beam import check_beam_flags, run_pipeline
 
-    unknown = unknown_beam_flags(beam_flags)
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]} (not a dataprep dedup or Beam flag)")
+    check_beam_flags(beam_flags, "dedup")
     if args.shards < 1:
         raise UsageError(f"--shards must be ≥ 1, got {args.shards}")
     try:
         config = config_from_args(args)
-    except ValueError as error:
+    except ValueError as error:  # the configs' cross-field checks
         raise UsageError(str(error)) from None
     inputs = input_configs(args)
 
-    import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
-    from apache_beam.options.pipeline_options import PipelineOptions
-
     from dataprep.report import format_stats_table
     from pipelines.dedup import build_standalone
-    from pipelines.options import make_runner
-    from pipelines.read import InputNotFound
 
     if config.minhash is not None and not args.quiet:
         print("\n".join(describe_lsh(config.minhash)), file=sys.stderr)
     print(f"dataprep: deduplicating {' '.join(args.inputs)} → {args.output}", file=sys.stderr)
-    options = PipelineOptions(beam_flags)
-    try:
-        with beam.Pipeline(runner=make_runner(options), options=options) as pipeline:
-            paths = build_standalone(pipeline, inputs, config, args.output, args.shards,
-                                     write_dropped=not args.no_dropped)
-    except InputNotFound as error:
-        raise UsageError(str(error)) from None
+    paths = run_pipeline(lambda pipeline: build_standalone(pipeline, inputs, config, args.output, args.shards,
+                                                           write_dropped=not args.no_dropped), beam_flags)
     settings = {"dedup": config_to_dict(config), "inputs": [dataclasses.asdict(item) for item in inputs]}
-    with FileSystems.create(paths["settings"]) as handle:
-        handle.write((json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    fs.write_atomic(paths["settings"], (json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     if not args.quiet:
-        with FileSystems.open(paths["stats"]) as handle:
-            print(format_stats_table(json.load(handle)))
+        print(format_stats_table(json.loads(fs.read_bytes(paths["stats"]))))
         print()
     for name, path in paths.items():
         print(f"{name:>12}: {path}")

@@ -1,7 +1,8 @@
 """The one convention for mistakes a user can fix: `dataprep: error: <one line>`, exit 2.
 
-Every command raises `UsageError` (or a subclass such as `tokenizer.TokenizerError`);
-`dataprep.cli.main` alone turns it into the line and the exit status.
+Commands raise `UsageError`; the library's own one-line errors (`ConfigError`, `InputError`,
+`TokenizerError`) are user errors too. `dataprep.cli.main` alone turns any of them into the
+line and the exit status.
 """
 
 EXIT_USAGE = 2
@@ -9,3 +10,12 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Something the user can fix; its message is one line."""
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Every exception type whose message is a one-line fix for the user."""
+    from dataprep.config import ConfigError
+    from dataprep.inputs import InputError
+    from tokenizer import TokenizerError
+
+    return UsageError, ConfigError, InputError, TokenizerError

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from dataprep.document import Document, Drop, RawPage
+from dataprep.document import Document, Drop
 from dataprep.extract import Extract, ExtractConfig, ExtractError, decode_html, extract_text
 
 IN_PROCESS = ExtractConfig(isolate=False)
@@ -33,8 +33,9 @@ def html(paragraphs, head: str = "") -> str:
 
 
 def page(payload: bytes, content_type: str | None = "text/html", url: str | None = "http://example.com/a",
-         page_id: str = "p1") -> RawPage:
-    return RawPage(page_id, "web", url, payload, content_type, {"source_file": "a.warc.gz", "offset": 0})
+         page_id: str = "p1") -> Document:
+    return Document(page_id, "", "web", url, {"source_file": "a.warc.gz", "offset": 0}, payload=payload,
+                    content_type=content_type)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from dataprep.recipe import parse_recipe
+from dataprep.cli.recipe import parse_recipe
 
 ENGLISH = """
 <p>The river valley was settled early because the soil was rich and the water was close to the fields.</p>
@@ -47,11 +47,10 @@ def write_warc(path, pages: list[tuple[str, bytes, str]], corrupt_after: int | N
         handle.write(out.getvalue())
 
 
-@pytest.fixture
-def tiny_corpus(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory):
     """Two WARC files: kept English pages, a German page, junk, a PNG and a corrupt record."""
-    folder = tmp_path / "warc"
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("warc")
     write_warc(
         folder / "a.warc.gz",
         [
@@ -71,8 +70,10 @@ def tiny_corpus(tmp_path):
     return folder
 
 
-@pytest.fixture
-def tiny_recipe(tiny_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def tiny_recipe(tiny_corpus, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("tiny")
+
     def make(**overrides):
         data = {
             "name": "tiny",

@@ -15,7 +15,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.graph import front_half, run
+from dataprep.cli.run import corpus_graph, run_recipe
+from pipelines.graph import front_half
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,7 @@ KEPT_URLS = ["https://example.org/valley", "https://example.org/valley-copy"]
 def test_front_half_keeps_good_pages_and_gives_every_drop_a_reason(tiny_recipe):
     recipe = tiny_recipe()
     with test_pipeline.TestPipeline(runner=FnApiRunner()) as pipeline:
-        result = front_half(pipeline, recipe)
+        result = front_half(pipeline, corpus_graph(recipe))
         assert_that(result.kept | beam.Map(lambda doc: doc.url), equal_to(KEPT_URLS), label="Kept")
         assert_that(
             result.dropped | beam.Map(lambda doc: (doc.url, doc.metadata["drop_stage"], doc.metadata["drop_reason"])),
@@ -48,7 +49,11 @@ def test_front_half_keeps_good_pages_and_gives_every_drop_a_reason(tiny_recipe):
 
 def _run_and_hash(recipe, output, beam_args):
     recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=str(output)))
-    run(recipe, beam_args)
+    run_recipe(recipe, beam_args)
+    return _hashes(output)
+
+
+def _hashes(output):
     digests = {}
     for folder, _, files in os.walk(output):
         for name in files:
@@ -58,9 +63,15 @@ def _run_and_hash(recipe, output, beam_args):
     return digests
 
 
-def test_outputs_are_complete_and_readable(tiny_recipe, tmp_path):
-    recipe = tiny_recipe()
-    digests = _run_and_hash(recipe, tmp_path / "run", [])
+@pytest.fixture(scope="module")
+def default_run(tiny_recipe, tmp_path_factory):
+    """One in-process run of the tiny recipe, shared by the tests that read its outputs."""
+    output = tmp_path_factory.mktemp("default") / "run"
+    return output, _run_and_hash(tiny_recipe(), output, [])
+
+
+def test_outputs_are_complete_and_readable(default_run):
+    output, digests = default_run
     assert sorted(digests) == [
         "dropped/dropped-00000-of-00002.parquet",
         "dropped/dropped-00001-of-00002.parquet",
@@ -69,13 +80,13 @@ def test_outputs_are_complete_and_readable(tiny_recipe, tmp_path):
         "web/web-00000-of-00002.parquet",
         "web/web-00001-of-00002.parquet",
     ]
-    table = pq.read_table(tmp_path / "run" / "web")
+    table = pq.read_table(output / "web")
     assert sorted(table.column("url").to_pylist()) == KEPT_URLS
     for shard in ("web-00000-of-00002.parquet", "web-00001-of-00002.parquet"):
-        ids = pq.read_table(tmp_path / "run" / "web" / shard).column("id").to_pylist()
+        ids = pq.read_table(output / "web" / shard).column("id").to_pylist()
         assert ids == sorted(ids)
 
-    stats = {entry["stage"]: entry for entry in json.loads((tmp_path / "run" / "stats.json").read_text())["stages"]}
+    stats = {entry["stage"]: entry for entry in json.loads((output / "stats.json").read_text())["stages"]}
     assert list(stats) == ["read", "extract", "harmful", "langid", "gopher_quality", "c4"]
     assert stats["read"]["docs_in"] == 6 and stats["read"]["dropped"] == {"read_corrupt_gzip": {"docs": 1, "chars": 0}}
     # Every stage's input is the previous stage's output.
@@ -85,49 +96,51 @@ def test_outputs_are_complete_and_readable(tiny_recipe, tmp_path):
     assert order[-1]["docs_out"] == 2
 
 
-def test_datasets_reads_the_shards(tiny_recipe, tmp_path):
+def test_datasets_reads_the_shards(default_run):
     import datasets
 
-    recipe = tiny_recipe()
-    _run_and_hash(recipe, tmp_path / "run", [])
-    dataset = datasets.load_dataset("parquet", data_dir=str(tmp_path / "run" / "web"), split="train")
+    output, _ = default_run
+    dataset = datasets.load_dataset("parquet", data_dir=str(output / "web"), split="train")
     assert sorted(dataset["url"]) == KEPT_URLS
     assert all(json.loads(m)["lang"] == "en" for m in dataset["metadata"])
 
 
-def test_two_worker_processes_write_the_same_bytes_as_one(tiny_recipe, tmp_path):
-    recipe = tiny_recipe()
-    one = _run_and_hash(recipe, tmp_path / "one", [])
-    two = _run_and_hash(recipe, tmp_path / "two", ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
+def test_two_worker_processes_write_the_same_bytes_as_one(default_run, tiny_recipe, tmp_path):
+    _, one = default_run
+    two = _run_and_hash(tiny_recipe(), tmp_path / "two",
+                        ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
     assert one == two
 
 
-def test_portable_runner_writes_the_same_bytes(tiny_recipe, tmp_path):
+def test_portable_runner_writes_the_same_bytes(default_run, tiny_recipe, tmp_path):
     """The Fn API path Dataflow and Spark use: everything pickles and crosses the runner API."""
-    recipe = tiny_recipe()
-    direct = _run_and_hash(recipe, tmp_path / "direct", [])
+    _, direct = default_run
     portable = _run_and_hash(
-        recipe, tmp_path / "portable", ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
+        tiny_recipe(), tmp_path / "portable",
+        ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
     )
     assert direct == portable
 
 
-def test_an_output_folder_is_not_shared_by_two_recipes(tiny_recipe, tmp_path):
-    from pipelines.graph import OutputConflict
+def test_an_output_folder_is_not_shared_by_two_recipes(default_run, tiny_recipe, tmp_path):
+    import shutil
 
+    from dataprep.cli.errors import UsageError
+
+    output, digests = default_run
+    shutil.copytree(output, tmp_path / "run")
     recipe = tiny_recipe()
-    _run_and_hash(recipe, tmp_path / "run", [])
-    _run_and_hash(recipe, tmp_path / "run", [])  # the same recipe again: allowed
+    assert _run_and_hash(recipe, tmp_path / "run", []) == digests  # the same recipe again: allowed
     stricter = dataclasses.replace(recipe, langid=dataclasses.replace(recipe.langid, threshold=0.9))
-    with pytest.raises(OutputConflict, match="another recipe"):
+    with pytest.raises(UsageError, match="another recipe"):
         _run_and_hash(stricter, tmp_path / "run", [])
 
 
 def test_a_folder_given_as_an_input_is_a_clear_error(tiny_corpus):
-    from dataprep.recipe import InputConfig
-    from pipelines.read import InputNotFound, expand_input
+    from dataprep.inputs import InputConfig, InputError
+    from pipelines.read import expand_input
 
-    with pytest.raises(InputNotFound, match="is a folder"):
+    with pytest.raises(InputError, match="is a folder"):
         expand_input(InputConfig(source="web", format="warc", paths=(str(tiny_corpus),)))
 
 

@@ -11,9 +11,9 @@ import pytest
 from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
 from dataprep.langid import LangIdConfig
-from dataprep.recipe import (
-    HeuristicConfig, InputConfig, OutputConfig, Recipe, RecipeError, describe, load_recipe, parse_recipe,
-)
+from dataprep.cli.recipe import HeuristicConfig, OutputConfig, Recipe, RecipeError, load_recipe, parse_recipe
+from dataprep.config import describe
+from dataprep.inputs import InputConfig
 
 VALID = """\
 name: tiny
@@ -172,7 +172,7 @@ def test_unknown_key_in_a_loaded_file_names_the_file(tmp_path):
         ({"extract": {"isolate": "yes"}}, "r.yaml.extract.isolate: expected bool, got 'yes'"),
         ({"harmful": {"badwords": 5}}, "r.yaml.harmful.badwords: expected a list, got int"),
         ({"harmful": {"badwords": ["default", 5]}}, "r.yaml.harmful.badwords[1]: expected str, got 5"),
-        ({"harmful": {"badwords_max_fraction": 2.0}}, "r.yaml.harmful: harmful.badwords_max_fraction"),
+        ({"harmful": {"badwords_max_fraction": 2.0}}, "r.yaml.harmful.badwords_max_fraction: must be in [0, 1], got 2.0"),
         ({"name": 5}, "r.yaml.name: expected str, got 5"),
         ({"inputs": 5}, "r.yaml.inputs: expected a list, got int"),
         ({"heuristics": 5}, "r.yaml.heuristics: expected a list, got int"),
@@ -191,9 +191,9 @@ def test_missing_required_keys():
 
 def test_input_checks():
     assert "at least one input" in error_of(minimal(inputs=[]))
-    assert "format 'csv' is not one of warc, html, jsonl, parquet" in error_of(
+    assert "format: 'csv' is not one of warc, html, jsonl, parquet" in error_of(
         minimal(inputs=[{"source": "web", "format": "csv", "paths": ["a"]}]))
-    assert "output.shards must be ≥ 1, got 0" in error_of(minimal(output={"shards": 0}))
+    assert "output.shards: must be ≥ 1, got 0" in error_of(minimal(output={"shards": 0}))
 
 
 def test_duplicate_source_names():
