@@ -11,6 +11,7 @@
     tokenizer.shards     shard writer, Megatron .bin/.idx + flat token readers, the manifest
     tokenizer.tokenize   the single-machine driver behind `dataprep tokenize`
     tokenizer.dataset    a PyTorch Dataset of (seq_len + 1)-token windows (imports torch)
+    tokenizer.hf         the `transformers` files (tokenizer.json, …) written beside every trained model
 
 No module here imports torch or Beam at import time, nor parses argv: the commands live in
 `dataprep/cli/` (train_tokenizer, tokenize, inspect) and the Beam stage in `pipelines/tokenize.py`.

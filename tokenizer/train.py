@@ -19,8 +19,10 @@ is within the budget, every document is used. Each line of a chosen document is 
 sentence (sentencepiece never sees the newline; it becomes the byte piece <0x0A>).
 
 The run writes, into the output folder: tokenizer.model, tokenizer.vocab (piece, score per
-line) and training.json (the config, time, peak RSS, the sample's size and the character
-coverage the vocabulary reached on it).
+line), training.json (the config, time, peak RSS, the sample's size and the character
+coverage the vocabulary reached on it), and tokenizer.json, tokenizer_config.json and
+special_tokens_map.json, so that `transformers.AutoTokenizer.from_pretrained(output)` gives
+the same ids (tokenizer/hf.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from dataprep.fs import write_atomic
 from dataprep.inputs import InputFile
 from tokenizer import TokenizerError, plan
 from tokenizer.corpus import expand_corpus, read_batches
+from tokenizer.hf import export_hf
 from tokenizer.shards import json_bytes
 
 MODEL_FILE = "tokenizer.model"
@@ -258,7 +261,7 @@ def _one_line(error: Exception) -> str:
 
 def train_tokenizer(corpus: list[str], output: str, config: TrainConfig = TrainConfig(),
                     log: Callable[[str], None] | None = None, verbose: bool = False) -> dict:
-    """Train on a sample of `corpus`; write the model, vocab and training.json to `output`."""
+    """Train on a sample of `corpus`; write the model, vocab, training.json and the transformers files to `output`."""
     import sentencepiece as spm
 
     log = log or (lambda message: print(message, file=sys.stderr))
@@ -314,6 +317,8 @@ def train_tokenizer(corpus: list[str], output: str, config: TrainConfig = TrainC
     write_atomic(fs.join(output, MODEL_FILE), data)
     write_atomic(fs.join(output, VOCAB_FILE), vocab.encode("utf-8"))
     write_atomic(fs.join(output, REPORT_FILE), json_bytes(report))
+    # transformers' files (tokenizer.json, …) beside the model: AutoTokenizer.from_pretrained(output)
+    export_hf(data, output)
     log(f"train-tokenizer: {report['vocab_size']:,} pieces from {sample.bytes / 1e6:,.1f} MB "
         f"({sample.documents:,} of {sample.corpus_documents:,} documents) in {seconds:.1f} s, "
         f"peak RSS {report['peak_rss_bytes'] / 1e6:,.0f} MB, character coverage {coverage['covered']:.5f} "

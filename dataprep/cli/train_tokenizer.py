@@ -18,7 +18,9 @@ Lossless by default: identity normalization and no whitespace collapsing, so
 decode(encode(text)) == text for any text (sentencepiece's default nmt_nfkc turns 𝔘 into U and
 collapses spaces; --normalization nmt_nfkc --collapse-whitespace gives it back, lossy).
 Writes OUTPUT/tokenizer.model, OUTPUT/tokenizer.vocab and OUTPUT/training.json (time, peak RSS,
-sample size, character coverage). Example:
+sample size, character coverage), and OUTPUT/tokenizer.json, tokenizer_config.json and
+special_tokens_map.json: transformers' AutoTokenizer.from_pretrained(OUTPUT) gives the same ids
+as sentencepiece. Example:
   dataprep train-tokenizer out/quickstart --output out/tok --vocab-size 8000 --sample-bytes 100M
 """
 
@@ -34,7 +36,8 @@ def register(subparsers) -> None:
         description="Train a sentencepiece BPE tokenizer with byte fallback and digits split (the LLaMA "
         "tokenizer's settings) on a deterministic sample of CORPUS.",
         epilog=_EPILOG)
-    parser.add_argument("--output", required=True, help="Folder for tokenizer.model, tokenizer.vocab, training.json.")
+    parser.add_argument("--output", required=True, help="Folder for tokenizer.model, tokenizer.vocab, training.json and "
+                        "the transformers files (tokenizer.json, tokenizer_config.json, special_tokens_map.json).")
     parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size,
                         help="Pieces, special and 256 byte pieces included (default: %(default)s, as LLaMA).")
     parser.add_argument("--sample-bytes", type=size, default=defaults.sample_bytes,
@@ -79,6 +82,7 @@ def train_command(args, extra: list[str]) -> int:
     report = train_tokenizer(args.corpus, args.output, config, verbose=args.verbose)
     coverage = report["character_coverage"]
     print(f"     model: {os.path.join(args.output, report['model'])}")
+    print(f"        hf: AutoTokenizer.from_pretrained({args.output!r})")
     print(f"    pieces: {report['vocab_size']:,}  (unk/bos/eos/pad ids: "
           f"{'/'.join(str(v) for v in report['special_ids'].values())})")
     print(f"    sample: {report['sample']['bytes'] / 1e6:,.1f} MB, {report['sample']['documents']:,} of "
