@@ -86,5 +86,5 @@ def document_id(source: str, location: str, position: int | str) -> str:
     `location` is the file path relative to the input root, so moving a corpus to another
     bucket keeps every id; `position` is the record's byte offset or line number.
     """
-    key = f"{source}\x00{location}\x00{position}".encode("utf-8")
+    key = f"{source}\x00{location}\x00{position}".encode("utf-8", "surrogateescape")
     return hashlib.sha256(key).hexdigest()[:32]
