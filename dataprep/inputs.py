@@ -18,7 +18,7 @@ from dataprep.config import option
 
 #: Extensions per input format; jsonl files may also be .gz / .zst / .zstd compressed.
 FORMAT_SUFFIXES = {
-    "warc": (".warc", ".warc.gz", ".arc", ".arc.gz"),
+    "warc": (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc", ".arc.gz"),
     "html": (".html", ".htm"),
     "jsonl": tuple(base + packed for base in (".jsonl", ".json", ".ndjson") for packed in ("", ".gz", ".zst", ".zstd")),
     "parquet": (".parquet",),
