@@ -24,6 +24,7 @@ import subprocess
 import sys
 from typing import Any
 
+from dataprep.config import ConfigError, option, validate
 from dataprep.document import Document, Drop
 from dataprep.stage import Stage
 
@@ -41,24 +42,31 @@ _META_SNIFF_BYTES = 4096
 _CHILD_START_TIMEOUT_S = 120
 
 
+# One day: a page that takes longer is a hang, and select() refuses an infinite or huge
+# timeout (measured: OverflowError "timestamp out of range" for inf and 1e12 s), which would
+# fail every page instead of one.
+_MAX_TIMEOUT_S = 86_400.0
+
+
 @dataclasses.dataclass(frozen=True)
 class ExtractConfig:
-    timeout_s: float = dataclasses.field(
-        default=10.0, metadata={"help": "Seconds one page may take before it is dropped as extract_timeout."}
-    )
-    max_html_bytes: int = dataclasses.field(
-        default=5_000_000,
-        metadata={"help": "Pages larger than this are dropped as extract_too_large without parsing."},
-    )
-    favor_precision: bool = dataclasses.field(
-        default=False, metadata={"help": "trafilatura favor_precision: less boilerplate, less text."}
-    )
-    include_tables: bool = dataclasses.field(default=True, metadata={"help": "Keep text inside <table>."})
-    isolate: bool = dataclasses.field(
-        default=True,
-        metadata={"help": "Run trafilatura in a child process so timeouts and crashes cost one page. "
-                  "false runs it in-process with no time limit."},
-    )
+    timeout_s: float = option(
+        10.0, "Seconds one page may take before it is dropped as extract_timeout (> 0, at most a day).",
+        range=(None, _MAX_TIMEOUT_S))
+    max_html_bytes: int = option(
+        5_000_000, "Pages larger than this are dropped as extract_too_large without parsing.", range=(1, None))
+    favor_precision: bool = option(False, "trafilatura favor_precision: less boilerplate, less text.")
+    include_tables: bool = option(True, "Keep text inside <table>.")
+    isolate: bool = option(
+        True, "Run trafilatura in a child process so timeouts and crashes cost one page. "
+        "false runs it in-process with no time limit.")
+
+    def __post_init__(self) -> None:
+        # Checked here too, not only in config.build: stages are also built in code.
+        validate(self)
+        # Exclusive bound, which `range` cannot say: 0 would time out and drop every page.
+        if not self.timeout_s > 0:
+            raise ConfigError(f"timeout_s: must be > 0, got {self.timeout_s!r}")
 
 
 class ExtractError(Exception):

@@ -13,6 +13,7 @@ import threading
 from importlib import resources
 
 from dataprep import fs
+from dataprep.config import ConfigError, check_field, option, validate
 from dataprep.document import Document, Drop
 from dataprep.stage import Stage
 
@@ -24,23 +25,56 @@ _NEWLINES = re.compile(r"\s*\n\s*")
 
 @dataclasses.dataclass(frozen=True)
 class LangIdConfig:
-    model: str = dataclasses.field(
-        default=DEFAULT_MODEL,
-        metadata={"help": "fastText LID model: 'default' (bundled lid.176.ftz) or a path (local or gs://, s3://)."},
-    )
-    languages: tuple[str, ...] = dataclasses.field(
-        default=(),
-        metadata={"help": "ISO 639-1 codes to keep (as the model labels them: en, de, zh, ...). "
-                  "Empty keeps every language and only records it."},
-    )
-    threshold: float = dataclasses.field(
-        default=0.65,
-        metadata={"help": "Minimum top-label score to keep a document (FineWeb/DCLM use 0.65, CCNet 0.5)."},
-    )
+    model: str = option(
+        DEFAULT_MODEL, "fastText LID model: 'default' (bundled lid.176.ftz) or a path (local or gs://, s3://).")
+    languages: tuple[str, ...] = option(
+        (), "Codes to keep, as the model labels them (lid.176: ISO 639 en, de, zh, als, ...). "
+        "Empty keeps every language and only records it.")
+    threshold: float = option(
+        0.65, "Minimum top-label score to keep a document (FineWeb/DCLM use 0.65, CCNet 0.5).", range=(0, 1))
     # Typed so that the recipe loader checks the scores (a str here failed only mid-pipeline).
-    thresholds: dict[str, float] = dataclasses.field(
-        default_factory=dict, metadata={"help": "Per-language minimum score, e.g. {zh: 0.5}; overrides threshold."}
-    )
+    thresholds: dict[str, float] = option(
+        factory=dict, help="Per-language minimum score in [0, 1], e.g. {zh: 0.5}; overrides threshold.")
+
+    def __post_init__(self) -> None:
+        # Checked here too, not only in config.build: stages are also built in code.
+        validate(self)
+        # Each per-language score has the range of `threshold` (a score > 1 would drop every
+        # document of that language, NaN every one: NaN compares false).
+        (field,) = [f for f in dataclasses.fields(self) if f.name == "threshold"]
+        for lang, value in self.thresholds.items():
+            check_field(field, value, f"thresholds.{lang}")
+
+
+def model_languages(model) -> frozenset[str]:
+    """The language codes a loaded fastText LID model can predict."""
+    return frozenset(label[len(_LABEL_PREFIX):] for label in model.get_labels())
+
+
+# English names users write instead of codes, for the hint only; the codes are the model's.
+_NAME_HINTS = {
+    "arabic": "ar", "bulgarian": "bg", "catalan": "ca", "chinese": "zh", "croatian": "hr", "czech": "cs",
+    "danish": "da", "dutch": "nl", "english": "en", "french": "fr", "german": "de", "greek": "el",
+    "hindi": "hi", "hungarian": "hu", "italian": "it", "japanese": "ja", "korean": "ko", "polish": "pl",
+    "portuguese": "pt", "romanian": "ro", "russian": "ru", "serbian": "sr", "slovenian": "sl",
+    "spanish": "es", "swedish": "sv", "turkish": "tr", "ukrainian": "uk", "vietnamese": "vi",
+}
+
+
+def check_languages(languages, known: frozenset[str], model: str, where: str = "languages") -> None:
+    """A `ConfigError` naming the first code the model never predicts (every document would be
+    dropped as langid_unwanted_language), with a close match when there is one."""
+    for code in languages:
+        if code in known:
+            continue
+        lowered = code.strip().lower()
+        # 'EN', 'en-US', 'zh_Hant' → the code before the region/script; 'english' → 'en'.
+        guesses = [c for c in (lowered, re.split(r"[-_]", lowered)[0], _NAME_HINTS.get(lowered)) if c in known]
+        # No edit-distance guess: among 2-3 letter codes it misleads ('deu' → 'eu', Basque).
+        hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+        name = "the bundled lid.176.ftz" if model == DEFAULT_MODEL else model
+        raise ConfigError(f"{where}: {code!r} is not a language of {name}{hint}; "
+                          f"it knows {len(known)} codes, e.g. {', '.join(sorted(known)[:8])}, ...")
 
 
 def _local_model_path(model: str) -> str:
@@ -73,6 +107,14 @@ def load_model(model: str = DEFAULT_MODEL):
         return _LOADED[model]
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class LangId(Stage):
     """Writes `metadata.lang` and `metadata.lang_score`; drops unwanted or uncertain text."""
 
@@ -100,7 +142,15 @@ class LangId(Stage):
     def apply(self, doc: Document) -> Document | Drop:
         if not doc.text.strip():
             return Drop("langid_empty_text")  # not "low score": there is nothing to identify
-        lang, score = self.predict(doc.text)
+        try:
+            lang, score = self.predict(doc.text)
+        except (TypeError, UnicodeEncodeError):
+            # fastText takes UTF-8 only: a lone surrogate (JSON "\\ud800") makes its predict()
+            # raise TypeError. Such text cannot be written to Parquet either, so it stops here,
+            # counted. Any other TypeError is a bug and stays one.
+            if _encodes(doc.text):
+                raise
+            return Drop("langid_invalid_unicode", "text holds a lone surrogate, which is not valid Unicode")
         # Rounded so that the stored score is the same bytes on every platform's float printing,
         # and the threshold compares that same number, so the record explains the decision.
         score = round(score, 4)

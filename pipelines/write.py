@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 
 import apache_beam as beam
 import pyarrow as pa
@@ -33,7 +34,7 @@ def write_parquet(path: str, docs: list[Document]) -> None:
     """Write one shard atomically: to a temporary name, then rename."""
     # Sorted by id, then by the whole row: equal ids (a file listed twice, dropped duplicates)
     # must not keep their arrival order, or the bytes would depend on bundles.
-    rows = sorted((doc.to_row() for doc in docs), key=lambda r: (r["id"], r["source"], r["text"], r["url"] or "",
+    rows = sorted((_encodable(doc.to_row()) for doc in docs), key=lambda r: (r["id"], r["source"], r["text"], r["url"] or "",
                                                                    r["metadata"]))
     table = pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
     buffer = io.BytesIO()
@@ -43,6 +44,23 @@ def write_parquet(path: str, docs: list[Document]) -> None:
         if table.num_rows:
             writer.write_table(table, row_group_size=10_000)
     fs.write_atomic(path, buffer.getvalue())
+
+
+# A lone (unpaired) surrogate: valid in a Python str, never in UTF-8.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(row: dict) -> dict:
+    """`row` with lone surrogates replaced by U+FFFD, so one record cannot fail a whole shard.
+
+    JSON allows "\\ud800", and Python decodes it to a lone surrogate that UTF-8, hence Arrow,
+    refuses (UnicodeEncodeError: every document of the shard was lost with it). Language ID
+    drops such text as langid_invalid_unicode, but a url or metadata value (and the text of a
+    dropped document's audit row, or of a run without langid) still reaches this writer.
+    """
+    # isascii() first: measured 55 µs per 10 KB page for the regex alone, ~1 µs for ASCII text.
+    return {key: _SURROGATES.sub("\ufffd", value) if isinstance(value, str) and not value.isascii() else value
+            for key, value in row.items()}
 
 
 class _WriteShard(beam.DoFn):

@@ -6,6 +6,8 @@ line and the exit status.
 """
 
 EXIT_USAGE = 2
+#: Ctrl-C: 128 + SIGINT, what a shell reports for a command killed by it.
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):

@@ -86,16 +86,33 @@ class Recipe:
 
 
 def load_recipe(path: str) -> Recipe:
+    if os.path.isdir(path):
+        raise RecipeError(f"{path} is a folder, not a recipe file")
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
     except FileNotFoundError:
         raise RecipeError(f"recipe not found: {path}") from None
+    except UnicodeDecodeError as error:
+        raise RecipeError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+                          f"{error.start}); save the recipe as UTF-8") from None
     except yaml.YAMLError as error:
-        raise RecipeError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
+        raise RecipeError(f"{path}: not valid YAML: {_yaml_problem(error)}") from None
+    except OSError as error:
+        raise RecipeError(f"cannot read recipe {path}: {error.strerror or error}") from None
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: a recipe is a YAML mapping, got {type(data).__name__}")
     return parse_recipe(data, base_dir=os.path.dirname(os.path.abspath(path)), origin=path)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line that keeps where the problem is."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None)
+    if mark is None or problem is None:
+        return " ".join(str(error).split())
+    context = getattr(error, "context", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f" ({context})" if context else "")
 
 
 def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Recipe:
@@ -116,6 +133,10 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
         raise RecipeError(str(error)) from None
     if not recipe.inputs:
         raise RecipeError(f"{origin}: inputs: at least one input is needed")
+    for index, item in enumerate(recipe.inputs):
+        if not item.paths:
+            raise RecipeError(f"{origin}.inputs[{index}].paths: at least one file or glob is needed "
+                              f"(input {item.source!r})")
     sources = [item.source for item in recipe.inputs]
     for name in sources:
         # A source name is a folder under the output: no paths, and not one of our own folders.
@@ -127,6 +148,15 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
         raise RecipeError(f"{origin}: inputs: source {twice!r} appears twice; each source name once "
                           "(list several paths under one input)")
     _validate_heuristics(recipe, origin)
+    if recipe.langid is not None and recipe.langid.model == DEFAULT_MODEL and recipe.langid.languages:
+        # The bundled model's labels are known now; a user's model is checked at preflight.
+        from dataprep.langid import check_languages, load_model, model_languages
+
+        try:
+            check_languages(recipe.langid.languages, model_languages(load_model(DEFAULT_MODEL)), DEFAULT_MODEL,
+                            f"{origin}.langid.languages")
+        except ConfigError as error:
+            raise RecipeError(str(error)) from None
     inputs = tuple(
         dataclasses.replace(item, paths=tuple(_resolve(p, base_dir) for p in item.paths)) for item in recipe.inputs
     )

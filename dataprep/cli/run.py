@@ -104,6 +104,7 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
 def run_command(args, beam_flags: list[str]) -> int:
     from dataprep.cli import show_progress
     from dataprep.cli.beam import check_beam_flags, check_paths_reach_workers
+    from dataprep.cli.preflight import preflight
     from dataprep.cli.recipe import load_recipe
     from dataprep.report import format_stats_table
 
@@ -113,6 +114,7 @@ def run_command(args, beam_flags: list[str]) -> int:
         recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=args.output))
     check_paths_reach_workers([path for item in recipe.inputs for path in item.paths] + [recipe.output.path],
                               beam_flags)
+    preflight(recipe)
 
     print(f"dataprep: running recipe {recipe.name!r} → {recipe.output.path}", file=sys.stderr)
     if not args.quiet:

@@ -259,6 +259,10 @@ class GopherRepetition(Heuristic):
         dup = {n: t for n, t in config.max_dup_ngram_char_frac.items() if t is not None}
         if any(n < 1 for n in (*top, *dup)):
             raise ConfigError(f"{self.name}: n-gram sizes must be ≥ 1, got {sorted({*top, *dup})}")
+        for key, limits in (("max_top_ngram_char_frac", top), ("max_dup_ngram_char_frac", dup)):
+            for n, limit in limits.items():
+                if not 0 <= limit <= 1:  # a fraction of characters; NaN fails too
+                    raise ConfigError(f"{self.name}.{key}.{n}: must be in [0, 1], got {limit!r}")
         plan = tuple((n, top.get(n), dup.get(n)) for n in sorted({*top, *dup}))
         return config, plan
 

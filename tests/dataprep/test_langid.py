@@ -67,18 +67,20 @@ def test_gibberish_is_low_score(model):
 
 def test_per_language_thresholds_override_the_default(model):
     _, zh_score = LangId(model=model).predict(TEXTS["zh"])
-    config = LangIdConfig(threshold=0.5, thresholds={"zh": min(zh_score + 0.001, 1.001)})
+    assert zh_score < 0.999  # measured 0.9956: room for a stricter bar within [0, 1]
+    config = LangIdConfig(threshold=0.5, thresholds={"zh": zh_score + 0.001})
     stage = LangId(config, model=model)
     assert stage.apply(doc(TEXTS["zh"])) == Drop("langid_low_score")  # zh: its own, stricter bar
     assert isinstance(stage.apply(doc(TEXTS["en"])), Document)  # en: the default 0.5
-    strict_default = LangId(LangIdConfig(threshold=1.01, thresholds={"en": 0.1}), model=model)
-    assert strict_default.apply(doc(TEXTS["en"])).metadata["lang"] == "en"  # no model scores 1.01
+    # Thresholds are in [0, 1]; 1.0 drops all but certain text (German scores 0.9927 here).
+    strict_default = LangId(LangIdConfig(threshold=1.0, thresholds={"en": 0.1}), model=model)
+    assert strict_default.apply(doc(TEXTS["en"])).metadata["lang"] == "en"
     assert strict_default.apply(doc(TEXTS["de"])) == Drop("langid_low_score")
 
 
 def test_language_filter_is_checked_before_the_score(model):
     # A confident but unwanted language is counted as unwanted, not as uncertain.
-    stage = LangId(LangIdConfig(languages=("en",), threshold=1.01), model=model)
+    stage = LangId(LangIdConfig(languages=("en",), threshold=1.0), model=model)  # German scores 0.9927
     assert stage.apply(doc(TEXTS["de"])) == Drop("langid_unwanted_language")
 
 
@@ -125,3 +127,25 @@ def test_empty_text_has_its_own_reason():
     from dataprep.langid import LangId
 
     assert LangId().apply(Document(id="e", text=" \n\t", source="web")).reason == "langid_empty_text"
+
+
+def test_text_fasttext_cannot_take_is_a_counted_drop(model):
+    # JSON "\ud800" decodes to a lone surrogate: not UTF-8, so fastText's predict() raises
+    # TypeError, which used to fail the bundle (and with it the run).
+    text = TEXTS["en"] + " \ud800 and more words"
+    result = LangId(LangIdConfig(), model=model).apply(doc(text))
+    assert isinstance(result, Drop) and result.reason == "langid_invalid_unicode"
+    # A valid astral character (a surrogate pair in JSON) is ordinary text.
+    kept = LangId(LangIdConfig(), model=model).apply(doc(TEXTS["en"] + " \U0001F600"))
+    assert isinstance(kept, Document) and kept.metadata["lang"] == "en"
+
+
+
+def test_thresholds_outside_zero_one_are_config_errors():
+    from dataprep.config import ConfigError
+
+    # A bar above 1 silently dropped every document; NaN compares false, so it did the same.
+    with pytest.raises(ConfigError, match=r"^threshold: must be in \[0, 1\], got 1.01$"):
+        LangIdConfig(threshold=1.01)
+    with pytest.raises(ConfigError, match=r"^thresholds.zh: must be in \[0, 1\], got nan$"):
+        LangIdConfig(thresholds={"zh": float("nan")})

@@ -302,3 +302,71 @@ def test_source_names_are_plain_folder_names_and_not_ours(name):
 def test_a_heuristic_preset_listed_twice_is_an_error():
     message = error_of(minimal(heuristics=["gopher_quality", "c4", {"preset": "gopher_quality", "min_doc_words": 20}]))
     assert "'gopher_quality' is listed twice" in message
+
+
+# --- checked ranges (every numeric field) and language codes --------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"extract": {"timeout_s": 0}}, "r.yaml.extract: timeout_s: must be > 0, got 0.0"),
+        ({"extract": {"timeout_s": -1}}, "r.yaml.extract: timeout_s: must be > 0, got -1.0"),
+        ({"extract": {"timeout_s": float("inf")}}, "r.yaml.extract.timeout_s: must be ≤ 86400.0, got inf"),
+        ({"extract": {"max_html_bytes": 0}}, "r.yaml.extract.max_html_bytes: must be ≥ 1, got 0"),
+        ({"langid": {"threshold": 1.5}}, "r.yaml.langid.threshold: must be in [0, 1], got 1.5"),
+        ({"langid": {"threshold": float("nan")}}, "r.yaml.langid.threshold: must be in [0, 1], got nan"),
+        ({"langid": {"thresholds": {"zh": -0.1}}}, "r.yaml.langid: thresholds.zh: must be in [0, 1], got -0.1"),
+        ({"langid": {"thresholds": {"zh": float("nan")}}}, "r.yaml.langid: thresholds.zh: must be in [0, 1], got nan"),
+        ({"heuristics": [{"preset": "gopher_quality", "min_doc_words": -10}]},
+         "r.yaml: heuristics: gopher_quality.min_doc_words: must be ≥ 0, got -10"),
+        ({"heuristics": [{"preset": "fineweb", "short_line_thr": 1.2}]},
+         "r.yaml: heuristics: fineweb.short_line_thr: must be in [0, 1], got 1.2"),
+        ({"heuristics": [{"preset": "gopher_repetition", "max_top_ngram_char_frac": {2: 1.5}}]},
+         "r.yaml: heuristics: gopher_repetition.max_top_ngram_char_frac.2: must be in [0, 1], got 1.5"),
+        ({"heuristics": [{"preset": "gopher_repetition", "max_dup_ngram_char_frac": {5: float("nan")}}]},
+         "r.yaml: heuristics: gopher_repetition.max_dup_ngram_char_frac.5: must be in [0, 1], got nan"),
+        ({"tokenizer": {"vocab_size": -1}}, "r.yaml.tokenizer.vocab_size: must be ≥ 1, got -1"),
+        ({"tokenizer": {"vocab_size": 8000}, "tokenize": {"shard_tokens": 0}},
+         "r.yaml.tokenize.shard_tokens: must be ≥ 1, got 0"),
+        ({"inputs": [{"source": "web", "format": "warc", "paths": []}]},
+         "r.yaml.inputs[0].paths: at least one file or glob is needed (input 'web')"),
+    ],
+)
+def test_every_numeric_field_is_range_checked(overrides, expected):
+    assert error_of(minimal(**overrides)) == expected
+
+
+def test_range_edges_are_accepted():
+    recipe = parse_recipe(minimal(extract={"timeout_s": 0.001, "max_html_bytes": 1},
+                                  langid={"threshold": 0, "thresholds": {"zh": 1}}))
+    assert recipe.extract.timeout_s == 0.001 and recipe.langid.thresholds == {"zh": 1.0}
+
+
+def test_configs_built_in_code_are_checked_too():
+    from dataprep.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^timeout_s: must be > 0, got 0$"):
+        ExtractConfig(timeout_s=0)
+    with pytest.raises(ConfigError, match=r"^thresholds\.de: must be in \[0, 1\], got 2$"):
+        LangIdConfig(thresholds={"de": 2})
+
+
+@pytest.mark.parametrize(
+    "languages, expected",
+    [
+        (["english", "xx"], "'english' is not a language of the bundled lid.176.ftz (did you mean 'en'?)"),
+        (["en", "xx"], "'xx' is not a language of the bundled lid.176.ftz; it knows 176 codes"),
+        (["EN"], "'EN' is not a language of the bundled lid.176.ftz (did you mean 'en'?)"),
+        (["zh_Hant"], "'zh_Hant' is not a language of the bundled lid.176.ftz (did you mean 'zh'?)"),
+    ],
+)
+def test_unknown_language_codes_are_named_with_a_close_match(languages, expected):
+    # Before, every document was silently dropped as langid_unwanted_language.
+    message = error_of(minimal(langid={"languages": languages}))
+    assert message.startswith(f"r.yaml.langid.languages: {expected}")
+
+
+def test_every_code_of_the_bundled_model_is_accepted():
+    recipe = parse_recipe(minimal(langid={"languages": ["als", "yue", "wuu", "en"]}))
+    assert recipe.langid.languages == ("als", "yue", "wuu", "en")
