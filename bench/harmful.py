@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from dataprep.document import Document, Drop
-from dataprep.harmful import DEFAULT_BADWORDS, HarmfulContentFilter
+from dataprep.harmful import DEFAULT_BADWORDS, BadWordsFilter, UrlBlocklistFilter
 from dataprep.harmful.lists import read_lists
 
 
@@ -70,12 +70,13 @@ def main() -> None:
     args = parser.parse_args()
 
     pages, distinct = prose_pages(args.docs, args.kb)
-    stage = HarmfulContentFilter()
+    urls, words = UrlBlocklistFilter(), BadWordsFilter()
     start = time.perf_counter()
-    stage.setup()
+    urls.setup()
+    words.setup()
     setup_ms = (time.perf_counter() - start) * 1000
     baseline = c4_regex(read_lists(["default"], "badwords"))
-    print(f"setup {setup_ms:.0f} ms: {len(stage._urls)} URL entries, {len(stage._badwords)} bad words "
+    print(f"setup {setup_ms:.0f} ms: {len(urls._urls)} URL entries, {len(words.matcher_for('en')[1])} bad words "
           f"({', '.join(DEFAULT_BADWORDS)}); {len(pages)} pages of {args.kb} KB ({distinct} distinct); "
           f"cores: {os.cpu_count()}")
     print(f"{'pages':<26} {'run':<22} {'docs/s':>8} {'MB/s':>6} {'flagged':>8}")
@@ -85,12 +86,12 @@ def main() -> None:
                 for i, t in enumerate(texts)]
         runs = {
             "TFDS C4 regex": timed(lambda d: baseline.search(d.text.lower()) is not None, docs),
-            "harmful stage": timed(lambda d: isinstance(stage.apply(d), Drop), docs),
+            "harmful stages": timed(lambda d: isinstance(urls.apply(d), Drop) or isinstance(words.apply(d), Drop), docs),
         }
         for name, (seconds, flagged) in runs.items():
             mb_s = len(docs) * args.kb * 1000 / seconds / 1e6
             print(f"{label:<26} {name:<22} {len(docs) / seconds:>8.0f} {mb_s:>6.1f} {flagged:>8}")
-        print(f"{label:<26} {'stage / baseline':<22} {runs['TFDS C4 regex'][0] / runs['harmful stage'][0]:>8.2f}")
+        print(f"{label:<26} {'stage / baseline':<22} {runs['TFDS C4 regex'][0] / runs['harmful stages'][0]:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -274,3 +274,55 @@ def count_sentences(text: str) -> int:
     if _HAS_WORD_CHAR.search(text, start):
         count += 1
     return count
+
+
+# --- writing systems ----------------------------------------------------------------------
+
+#: From this fraction of a text's letters in scripts written without spaces on, the text is judged
+#: by character-word rules, whatever its language tag. Why 0.15: with English words of 4.7 letters
+#: on average, a text whose letters are a fraction f Han/kana has a mean word length of
+#: 1 / (f + (1 - f) / 4.7) (each such character is a word), under Gopher's floor of 3 from f = 0.15
+#: on: past that share, word-length rules measure the script mix, not the text.
+CHAR_WORD_SHARE = 0.15
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_SPACELESS_RE = re.compile(f"[{_SL}]")
+_KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\U0001aff0-\U0001b16f]")
+# Hangul syllables and jamo: Korean is written with spaces between words (eojeol), but one
+# syllable block holds 2-3 letters, so its words look short to a letter-based rule.
+_HANGUL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af]")
+# Spaceless scripts that are not Han/kana, by the language whose rules fit them.
+_SOUTHEAST_ASIAN_RE = tuple((lang, re.compile(f"[{cls}]")) for lang, cls in (
+    ("th", "\u0e00-\u0e7f"),
+    ("lo", "\u0e80-\u0eff"),
+    ("km", "\u1780-\u17ff\u19e0-\u19ff"),
+    ("my", "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"),
+))
+
+
+def script_language(text: str, share: float = CHAR_WORD_SHARE) -> str | None:
+    """The language whose word rules fit `text`'s script mix, or None for spaced scripts.
+
+    "zh" or "ja" (Han/kana, "ja" when kana are at least a tenth of those characters), "th", "lo",
+    "km" or "my" when at least `share` of the letters are in scripts written without spaces; else
+    "ko" when at least `share` of them are Hangul; else None (Latin, Cyrillic, Arabic, ...). Word
+    splitting goes by script, so rules that depend on what a word is (its length, words per
+    line, n-gram sizes) must too: a language tag can be wrong or missing (a Chinese page with
+    English terms tagged en; text without language ID).
+    """
+    if text.isascii():
+        return None
+    letters = len(_LETTER_RE.findall(text))
+    if not letters:
+        return None
+    spaceless = len(_SPACELESS_RE.findall(text)) if has_spaceless_chars(text) else 0
+    if spaceless and spaceless >= share * letters:
+        counts = [(len(pattern.findall(text)), lang) for lang, pattern in _SOUTHEAST_ASIAN_RE]
+        cjk = spaceless - sum(n for n, _ in counts)
+        best, lang = max(counts)
+        if best > cjk:
+            return lang
+        return "ja" if len(_KANA_RE.findall(text)) * 10 >= cjk else "zh"
+    if len(_HANGUL_RE.findall(text)) >= share * letters:
+        return "ko"
+    return None

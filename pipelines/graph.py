@@ -1,4 +1,5 @@
-"""The corpus graph: read → extract → document stages → dedup → Parquet + stats. Built, never run.
+"""The corpus graph: read → URL blocklist → extract → document stages → dedup → Parquet + stats.
+Built, never run.
 
 The face (`dataprep/cli/run.py`) turns a recipe into a `CorpusGraph` (which stages, in which
 order, with which settings) and runs what `build` adds to its pipeline. Output layout under
@@ -22,7 +23,7 @@ from dataprep.readers import ReaderOptions, ReadOutcome
 from dataprep.stage import Stage
 from pipelines.dedup import Deduplicate, WriteDedupStats
 from pipelines.read import ReadInput, expand_input
-from pipelines.stage import DROPPED, KEPT, STATS, ApplyStage
+from pipelines.stage import DROPPED, KEPT, STATS, ApplyStage, camel
 from pipelines.write import WriteShards, WriteStats
 
 HTML_FORMATS = ("warc", "html")
@@ -40,9 +41,13 @@ class CorpusGraph:
     shards: int
     write_dropped: bool
     reader: ReaderOptions = ReaderOptions()
+    # Document → Document stages that need no text (the URL blocklist), run on every source right
+    # after reading, before extraction: a page they drop is never extracted.
+    pre_extract: tuple[Stage, ...] = ()
 
     def stage_order(self) -> list[str]:
-        order = [ReadOutcome.name, self.extract.name] + [stage.name for stage in self.stages]
+        order = [ReadOutcome.name] + [stage.name for stage in self.pre_extract] + [self.extract.name]
+        order += [stage.name for stage in self.stages]
         return order + (self.dedup.stage_names() if self.dedup is not None else [])
 
 
@@ -66,13 +71,19 @@ def front_half(pipeline: beam.Pipeline, graph: CorpusGraph) -> FrontHalf:
         )
         dropped.append(read[DROPPED])
         stats.append(read[STATS])
+        current = read[KEPT]
+        for stage in graph.pre_extract:
+            label = f"{camel(stage.name)}[{item.source}]"
+            result = current | label >> ApplyStage(stage)  # kept Document (payload or text), dropped, stats
+            dropped.append(result[DROPPED])
+            stats.append(result[STATS])
+            current = result[KEPT]
         if item.format in HTML_FORMATS:
-            extracted = read[KEPT] | f"Extract[{item.source}]" >> ApplyStage(graph.extract)  # Document with text
+            extracted = current | f"Extract[{item.source}]" >> ApplyStage(graph.extract)  # Document with text
             dropped.append(extracted[DROPPED])
             stats.append(extracted[STATS])
-            docs.append(extracted[KEPT])
-        else:
-            docs.append(read[KEPT])
+            current = extracted[KEPT]
+        docs.append(current)
 
     current = tuple(docs) | "AllSources" >> beam.Flatten()  # Document
     for stage in graph.stages:

@@ -121,6 +121,27 @@ class BadWordsMatcher:
         norm = nfkc_casefold(text)
         tokens = tokenize(norm)
         hits = 0
+        for _ in self._scan(norm, tokens, stop_early=stop_after == 0):
+            hits += 1
+            if stop_after is not None and hits > stop_after:
+                break
+        return hits, len(tokens)
+
+    def matches(self, text: str, limit: int = 5) -> list[str]:
+        """The first `limit` distinct entries found in `text`, in the order met (the audit detail
+        of a drop: which word decided)."""
+        norm = nfkc_casefold(text)
+        found: dict[str, None] = {}
+        for entry in self._scan(norm, tokenize(norm)):
+            found[entry] = None
+            if len(found) >= limit:
+                break
+        return list(found)
+
+    def _scan(self, norm: str, tokens: list[str], stop_early: bool = False):
+        """Each match in a normalized text, as the entry it matched: whole words and phrases in
+        token order, then substring entries. With `stop_early`, a whole-word hit is yielded
+        without the ordered scan (the caller wants to know only that there is one)."""
         vocab = set(tokens)
         hit_words = self.words & vocab
         # A phrase can only occur if all its words do: most pages share "big" or "black" with a
@@ -128,23 +149,19 @@ class BadWordsMatcher:
         hit_phrases = [
             p for first in self.phrase_firsts & vocab for p in self.phrases[first] if vocab.issuperset(p)
         ]
-        if hit_words and stop_after == 0:
-            return 1, len(tokens)
-        if hit_words or hit_phrases:  # rare path: count occurrences in order
+        if hit_words and stop_early:
+            yield min(hit_words)
+            return
+        if hit_words or hit_phrases:  # rare path: occurrences in order
             starts = hit_words | {p[0] for p in hit_phrases}
             for i, tok in enumerate(tokens):
                 if tok not in starts:
                     continue
                 if tok in hit_words:
-                    hits += 1
+                    yield tok
                 for phrase in hit_phrases:
                     if phrase[0] == tok and tuple(tokens[i : i + len(phrase)]) == phrase:
-                        hits += 1
-                if stop_after is not None and hits > stop_after:
-                    return hits, len(tokens)
+                        yield " ".join(phrase)
         if self._substring_re is not None and self._substring_anchor.search(norm):
-            for _ in self._substring_re.finditer(norm):
-                hits += 1
-                if stop_after is not None and hits > stop_after:
-                    break
-        return hits, len(tokens)
+            for match in self._substring_re.finditer(norm):
+                yield match.group(0)

@@ -13,7 +13,10 @@ The default overrides cover scripts written without spaces, where `dataprep.text
 character as a word (zh, ja, yue, wuu, th, lo, km, my): no mean-word-length rule, C4's words per
 line and Gopher's repetition n-grams in characters (2x for Chinese/Japanese, 3x for Thai/Lao/
 Khmer/Myanmar), a 15-character FineWeb short line for Chinese/Japanese, and no end-mark rules for
-Thai/Lao, which end sentences with a space. Languages whose sentences end in 。 । ؟ ။ ... get those
+Thai/Lao, which end sentences with a space; Korean gets a mean word length of 1.2-4.0 Hangul blocks.
+The script of the text overrides a tag of another script (`Heuristic._rules_for`): a Chinese page
+tagged en or untagged is judged by zh's rules, a Hangul page by ko's, once at least 15% of its
+letters are in that script (`dataprep.text.script_language`). Languages whose sentences end in 。 । ؟ ။ ... get those
 marks added to C4's and FineWeb's end marks.
 
 Options (`make_heuristic(name, options)`, the recipe's `heuristics:` entries) are checked

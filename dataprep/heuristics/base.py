@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from dataprep.config import ConfigError, check_field, coerce
 from dataprep.document import Document, Drop
 from dataprep.stage import Stage
+from dataprep.text import script_language
 
 # --- languages --------------------------------------------------------------------------
 
@@ -27,6 +28,14 @@ SOUTHEAST_ASIAN_LANGS = ("th", "lo", "km", "my")
 CHAR_WORD_LANGS = CJK_LANGS + SOUTHEAST_ASIAN_LANGS
 # Thai and Lao mark sentence ends with a space, not punctuation: end-mark rules cannot apply.
 NO_END_MARK_LANGS = ("th", "lo")
+# Korean separates words with spaces, but a Hangul syllable block packs 2-3 letters.
+HANGUL_LANGS = ("ko",)
+# Languages whose word rules are tied to their script: a text in another script is judged by
+# the rules of the language `dataprep.text.script_language` names (and a spaced-script text
+# tagged with one of these by the default language's), so a wrong or missing tag cannot put
+# character-word thresholds on English or English thresholds on Chinese. The value is the
+# script family: languages of one family share word rules (a zh page tagged ja stays ja).
+SCRIPT_FAMILY = {**dict.fromkeys(CJK_LANGS, "cjk"), **{lang: lang for lang in SOUTHEAST_ASIAN_LANGS + HANGUL_LANGS}}
 
 DEFAULT_LANG_HELP = (
     "Language assumed when metadata.lang is missing (its per_language overrides apply); "
@@ -135,8 +144,6 @@ class Heuristic(Stage):
             )
             for lang, overrides in per_language.items()
         }
-        default_lang = self.config.default_lang
-        self._default = self._by_lang.get(default_lang, self._base) if default_lang else self._base
         self._resolved = dict(self._by_lang)  # metadata.lang → rules, filled as tags are seen
 
     def _prepare(self, config):
@@ -144,9 +151,25 @@ class Heuristic(Stage):
         return config
 
     def _rules_for(self, doc: Document):
-        lang = doc.metadata.get("lang")
+        """The rules for the document's language tag, unless its text is in another script.
+
+        The tag (or `default_lang`) decides, except where the tag's script family differs from
+        the text's (`dataprep.text.script_language`): then the text's script decides, through
+        the per-language rules of the language it names (a Chinese page tagged en or untagged
+        gets zh's; a Hangul page gets ko's), or the top-level values for a spaced-script text
+        tagged zh/ja/ko/th/...
+        """
+        lang = doc.metadata.get("lang") or self.config.default_lang or ""
+        script_lang = script_language(doc.text)
+        family = SCRIPT_FAMILY.get(_language_key(lang)) if lang else None
+        if script_lang is not None and family != SCRIPT_FAMILY[script_lang]:
+            lang = script_lang
+        elif script_lang is None and family is not None:
+            # Spaced-script text under a zh/ja/ko/th/... tag: the top-level (reference) values,
+            # not default_lang's, which may add English stop words to pinyin or romaji.
+            lang = ""
         if not lang:
-            return self._default
+            return self._base
         rules = self._resolved.get(lang)
         if rules is None:
             rules = self._by_lang.get(_language_key(lang), self._base)

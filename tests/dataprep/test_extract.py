@@ -278,3 +278,22 @@ def test_a_charset_label_naming_a_non_text_codec_is_ignored():
     page = '<html><head><meta charset="base64"></head><body><p>Grüße aus Köln.</p></body></html>'.encode()
     text, codec, where = decode_html(page, "text/html; charset=hex")
     assert "Grüße" in text and codec == "utf-8" and where == "utf8"
+
+
+def test_tables_become_tab_separated_lines_and_a_table_page_keeps_its_words():
+    # trafilatura's Markdown rows: pipes are markup, the header rule goes, escaped pipes stay text.
+    from dataprep.extract import plain_tables
+
+    text = "Intro.\n| Name | Price | \n|---|---|\n| Apple pie | 3 EUR | \n| a \\| b |  | \n| | |\nHome | About"
+    assert plain_tables(text) == "Intro.\nName\tPrice\nApple pie\t3 EUR\na | b\nHome | About"
+    # A real page of tables (tests/data/pages): 125 pipes before, none now, and gopher_quality no
+    # longer finds too few alphabetic words (it dropped this page as gopher_alpha_words).
+    import pathlib
+
+    from dataprep.heuristics import make_heuristic
+
+    page = pathlib.Path(__file__).resolve().parent.parent / "data" / "pages" / "de_adac_kindersitze_table.html"
+    extracted = extract_text(page.read_bytes(), None, None, ExtractConfig(isolate=False))["text"]
+    assert "|" not in extracted and "Britax Römer Baby-Safe 2 i-Size + i-Size Base\t350 €\tja\t1,7" in extracted
+    doc = Document(id="adac", text=extracted, source="web", metadata={"lang": "de"})
+    assert make_heuristic("gopher_quality").apply(doc) == doc

@@ -17,7 +17,8 @@ from dataprep.harmful import (
     URL_BLOCKLIST_DIR,
     BadWordsMatcher,
     HarmfulConfig,
-    HarmfulContentFilter,
+    BadWordsFilter,
+    UrlBlocklistFilter,
     read_list_file,
 )
 from dataprep.harmful.badwords import _word_re, nfkc_casefold, tokenize
@@ -33,20 +34,20 @@ def write(tmp_path, name: str, lines: list[str]) -> str:
     return str(path)
 
 
-def url_filter(tmp_path, lines: list[str]) -> HarmfulContentFilter:
-    stage = HarmfulContentFilter(HarmfulConfig(url_blocklist=[write(tmp_path, "urls.txt", lines)], badwords=None))
+def url_filter(tmp_path, lines: list[str]) -> UrlBlocklistFilter:
+    stage = UrlBlocklistFilter(HarmfulConfig(url_blocklist=[write(tmp_path, "urls.txt", lines)], badwords=None))
     stage.setup()
     return stage
 
 
-def words_filter(tmp_path, lines: list[str], **kw) -> HarmfulContentFilter:
+def words_filter(tmp_path, lines: list[str], **kw) -> BadWordsFilter:
     cfg = HarmfulConfig(url_blocklist=None, badwords=[write(tmp_path, "words.txt", lines)], **kw)
-    stage = HarmfulContentFilter(cfg)
+    stage = BadWordsFilter(cfg)
     stage.setup()
     return stage
 
 
-def verdict(stage: HarmfulContentFilter, d: Document) -> str:
+def verdict(stage, d: Document) -> str:
     out = stage.apply(d)
     return out.reason if isinstance(out, Drop) else "kept"
 
@@ -197,33 +198,35 @@ def test_matcher_counts_every_occurrence():
 
 
 def test_default_lists_load_and_match():
-    stage = HarmfulContentFilter()  # url_blocklist and badwords both "default"
-    stage.setup()
+    urls, words = UrlBlocklistFilter(), BadWordsFilter()  # url_blocklist and badwords both "default"
+    urls.setup()
     first_host = next(line for line in read_list_file(str(URL_BLOCKLIST_DIR / "urlhaus_hosts.txt")) if not re.fullmatch(r"[\d.]+", line))
-    assert verdict(stage, doc(url=f"http://sub.{first_host}/x")) == REASON_URL
-    assert verdict(stage, doc(url="https://www.pornhub.com/view")) == REASON_URL  # hand-made adult list
-    assert verdict(stage, doc(url="https://anything.xxx/")) == REASON_URL  # adult TLD entry
-    assert verdict(stage, doc("They watched 2 Girls 1 Cup online.")) == REASON_BADWORDS  # LDNOOBW en phrase
+    assert verdict(urls, doc(url=f"http://sub.{first_host}/x")) == REASON_URL
+    assert verdict(urls, doc(url="https://www.pornhub.com/view")) == REASON_URL  # hand-made adult list
+    assert verdict(urls, doc(url="https://anything.xxx/")) == REASON_URL  # adult TLD entry
+    assert verdict(words, doc("They watched 2 Girls 1 Cup online.")) == REASON_BADWORDS  # LDNOOBW en phrase
     clean = doc("The committee met on Tuesday to discuss the classic analysis of Scunthorpe's budget.")
-    assert stage.apply(clean) is clean  # kept documents are returned unchanged
+    assert urls.apply(clean) is clean and words.apply(clean) is clean  # kept documents are returned unchanged
 
 
 def test_default_colon_names_a_bundled_language():
-    stage = HarmfulContentFilter(HarmfulConfig(url_blocklist=None, badwords=["default:de"]))
-    assert verdict(stage, doc("Das ist ein Arschficker.")) == REASON_BADWORDS  # lazy setup on first apply
+    stage = BadWordsFilter(HarmfulConfig(url_blocklist=None, badwords=["default:de"]))
+    german = Document(id="d", text="Das ist ein Arschficker.", source="web", metadata={"lang": "de"})
+    assert verdict(stage, german) == REASON_BADWORDS  # lazy setup on first apply
     assert (BADWORDS_DIR / "de.txt").is_file()
     with pytest.raises(ValueError, match="default:xx.*bundled: .*en"):
-        HarmfulContentFilter(HarmfulConfig(badwords=["default:xx"])).setup()
+        BadWordsFilter(HarmfulConfig(badwords=["default:xx"])).setup()
 
 
 # --- disabled lists, config, loading ---------------------------------------------------------------
 
 
 def test_disabled_lists_keep_everything():
-    stage = HarmfulContentFilter(HarmfulConfig(url_blocklist=None, badwords=None))
-    stage.setup()
     d = doc("2 girls 1 cup, xxx, anything at all", url="https://www.pornhub.com/")
-    assert stage.apply(d) is d
+    for stage in (UrlBlocklistFilter, BadWordsFilter):
+        stage = stage(HarmfulConfig(url_blocklist=None, badwords=None))
+        stage.setup()
+        assert stage.apply(d) is d
 
 
 def test_config_validation_and_yaml_style_strings():
@@ -241,9 +244,9 @@ def test_config_validation_and_yaml_style_strings():
 def test_missing_list_file_errors_and_names_the_path(tmp_path):
     missing = str(tmp_path / "no_such_list.txt")
     with pytest.raises(FileNotFoundError, match=re.escape(missing)):
-        HarmfulContentFilter(HarmfulConfig(url_blocklist=[missing], badwords=None)).setup()
+        UrlBlocklistFilter(HarmfulConfig(url_blocklist=[missing], badwords=None)).setup()
     with pytest.raises(FileNotFoundError, match="badwords.*" + re.escape(missing)):
-        HarmfulContentFilter(HarmfulConfig(url_blocklist=None, badwords=[missing])).apply(doc())
+        BadWordsFilter(HarmfulConfig(url_blocklist=None, badwords=[missing])).apply(doc())
 
 
 def test_local_gz_file_uri_and_remote_paths(tmp_path, monkeypatch):
@@ -290,6 +293,55 @@ def test_pickles_without_loaded_lists(tmp_path):
     stage = words_filter(tmp_path, ["grunk"])
     assert verdict(stage, doc("grunk")) == REASON_BADWORDS
     clone = pickle.loads(pickle.dumps(stage))
-    assert clone._badwords is None  # each worker loads in setup(), lists never travel
+    assert clone._matchers is None  # each worker loads in setup(), lists never travel
     assert verdict(clone, doc("grunk")) == REASON_BADWORDS
-    assert clone.name == "harmful"
+    assert clone.name == "harmful_words" and UrlBlocklistFilter.name == "harmful_urls"
+
+
+# --- language-aware bad words on real pages (tests/data/pages, trafilatura's test pages) -------
+
+PAGES = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "pages"
+
+
+def real_page(name: str) -> Document:
+    """A saved page, extracted (trafilatura) and tagged by the bundled fastText LID model."""
+    from dataprep.extract import ExtractConfig, extract_text
+    from dataprep.langid import LangId, LangIdConfig
+
+    text = extract_text((PAGES / name).read_bytes(), None, None, ExtractConfig(isolate=False))["text"]
+    stage = LangId(LangIdConfig(languages=[]))
+    stage.setup()
+    return stage.apply(Document(id=name, text=text, source="web", url=f"https://example.org/{name}"))
+
+
+@pytest.mark.parametrize("name, english_word", [("de_otto_twoforfashion.html", "xx"), ("de_jolie_adele.html", "hardcore")])
+def test_german_pages_are_not_judged_by_the_english_list(name, english_word):
+    page = real_page(name)
+    assert page.metadata["lang"] == "de"
+    words = BadWordsFilter()
+    # The English list matches (what dropped these pages when it ran before language ID)...
+    assert english_word in words.matcher_for("en")[1].matches(page.text)
+    # ...but a German page gets the German list only when asked for, and then keeps its words.
+    assert words.apply(page).metadata["badwords_unchecked"] is True
+    assert BadWordsFilter(HarmfulConfig(badwords=["default:de"])).apply(page) == page
+
+
+def test_badwords_follow_the_document_language_and_record_the_word():
+    words = BadWordsFilter(HarmfulConfig(badwords=["default:en", "default:de"]))
+    german = "Der dick glasierte Gebäck ist lecker und frisch."
+    assert words.apply(Document(id="d", text=german, source="web", metadata={"lang": "de"})).text == german
+    drop = words.apply(Document(id="e", text="Don't be a dick.", source="web", metadata={"lang": "en"}))
+    assert drop == Drop(REASON_BADWORDS, detail="dick", fields={"badwords_lang": "en"})
+    # No tag: badwords_default_lang (en) decides; null leaves only the lists given by path.
+    assert words.apply(Document(id="f", text=german, source="web")).reason == REASON_BADWORDS
+    untagged = BadWordsFilter(HarmfulConfig(badwords=["default:en"], badwords_default_lang=None))
+    assert untagged.apply(Document(id="f", text=german, source="web")).metadata == {"badwords_unchecked": True}
+    # A region subtag or a LID-only code finds its list: zh-Hant → zh, tl → fil.
+    assert BadWordsFilter(HarmfulConfig(badwords=["default:fil"])).matcher_for("tl")[0] == "fil"
+
+
+def test_a_list_file_given_by_path_applies_to_every_language(tmp_path):
+    stage = BadWordsFilter(HarmfulConfig(badwords=[write(tmp_path, "w.txt", ["grunk"])]))
+    for lang in ("de", "ja", None):
+        d = Document(id="d", text="so much grunk here", source="web", metadata={"lang": lang} if lang else {})
+        assert stage.apply(d) == Drop(REASON_BADWORDS, detail="grunk", fields={"badwords_lang": "any"})

@@ -13,6 +13,7 @@ import pickle
 import pytest
 
 from dataprep.config import ConfigError
+from dataprep.text import script_language
 from dataprep.document import Document, Drop
 from dataprep.heuristics import (
     C4,
@@ -157,8 +158,9 @@ def test_gopher_quality_cjk_and_thai_are_not_too_short():
     assert run("gopher_quality", TH * 2, lang="th") == "kept"
     # The word floor still applies, counted in characters.
     assert run("gopher_quality", ZH * 2, lang="zh") == "gopher_short_doc"  # 48 words
-    # Without a language tag the English rules apply (mean word length 1 < 3).
-    assert run("gopher_quality", ZH * 3) == "gopher_mean_word_length"
+    # Without a language tag, or with a wrong one, the script decides: Chinese text gets zh's rules.
+    assert run("gopher_quality", ZH * 3) == "kept"
+    assert run("gopher_quality", ZH * 3, lang="en") == "kept"
 
 
 def test_gopher_region_subtag_falls_back_to_language():
@@ -338,7 +340,8 @@ def test_gopher_repetition_counts_chinese_ngrams_at_twice_the_characters():
     phrase = "中华人民共和国"
     chars = [chr(0x4E00 + 7 * i) for i in range(99)]
     text = "".join(chars[:33]) + phrase + "".join(chars[33:66]) + phrase + "".join(chars[66:]) + phrase
-    assert run("gopher_repetition", text, lang="en") == "gopher_dup_5gram_char_frac"
+    # The script decides, not the tag: an en tag on Chinese text still gets zh's character n-grams.
+    assert run("gopher_repetition", text, lang="en") == run("gopher_repetition", text, lang="zh")
     assert run("gopher_repetition", text, lang="zh") == "kept"
     assert run("gopher_repetition", text + text, lang="zh") == "gopher_dup_10gram_char_frac"  # a page twice
 
@@ -459,14 +462,14 @@ def test_c4_chinese_lines_counted_in_characters():
     assert c4(page, lang="zh").metadata["c4_lines_removed"] == 0
     assert c4("\n".join([ten] * 3 + [nine]), lang="zh").metadata["c4_lines_removed"] == 1
     assert c4(page, lang="zh-CN").metadata["c4_lines_removed"] == 0
-    # With English rules "。" is not an end mark: every line goes.
-    assert c4(page) == Drop("c4_too_few_sentences")
+    # Untagged, the script decides: zh's rules, so "。" still ends a sentence.
+    assert c4(page).metadata["c4_lines_removed"] == 0
 
 
 def test_c4_thai_needs_no_end_mark():
     page = "\n".join([TH] * 3)
     assert c4(page, lang="th").metadata["c4_lines_removed"] == 0
-    assert c4(page, lang="en") == Drop("c4_too_few_sentences")
+    assert c4(page, lang="en").metadata["c4_lines_removed"] == 0  # Thai script: th's rules
 
 
 def test_c4_per_language_override():
@@ -538,10 +541,10 @@ def test_fineweb_ignores_blank_lines():
 def test_fineweb_languages():
     zh_page = "\n".join(f"{ZH[:18]}{i}。" for i in range(10))  # 20 characters, ending in 。
     assert run("fineweb", zh_page, lang="zh") == "kept"
-    assert run("fineweb", zh_page, lang="en") == "fineweb_line_punct_ratio"
+    assert run("fineweb", zh_page, lang="en") == "kept"  # Chinese script: zh's end marks
     th_page = "\n".join(f"{TH} {i}" for i in range(10))  # Thai ends sentences without punctuation
     assert run("fineweb", th_page, lang="th") == "kept"
-    assert run("fineweb", th_page, lang="en") == "fineweb_line_punct_ratio"
+    assert run("fineweb", th_page, lang="en") == "kept"  # Thai script: th's rules
     options = {"per_language": {"de": {"line_punct_thr": None}}}
     assert run("fineweb", th_page, lang="de", **options) == "kept"
 
@@ -676,3 +679,31 @@ def test_stages_pickle_and_are_deterministic():
         clone = pickle.loads(pickle.dumps(stage))
         doc = Document(id="d", text=text, source="web")
         assert clone.apply(doc) == stage.apply(doc) == stage.apply(doc)
+
+
+# --- the script decides word rules (item 6) --------------------------------------------------------
+
+
+def test_a_real_chinese_page_is_judged_by_its_script_whatever_its_tag():
+    import pathlib
+
+    from dataprep.extract import ExtractConfig, extract_text
+
+    page = pathlib.Path(__file__).resolve().parent.parent / "data" / "pages" / "zh_xinhuanet.html"
+    text = extract_text(page.read_bytes(), None, None, ExtractConfig(isolate=False))["text"]
+    for lang in ("zh", "en", None):  # before: en or untagged → gopher_mean_word_length (1.0 < 3)
+        assert run("gopher_quality", text, lang=lang) == "kept", lang
+    # Mixed text: 10% Han letters keeps the English rules, 20% switches to zh's.
+    prose = english(60)
+    assert script_language(prose + "中" * (len(prose) // 12)) is None
+    assert script_language(prose + "中" * (len(prose) // 4)) == "zh"
+
+
+def test_korean_mean_word_length_in_hangul_blocks():
+    # Eojeol of 2-3 syllable blocks (real ko pages: 2.6-2.95 blocks per word) are not "too short".
+    ko = " ".join(["한국어", "문장은", "띄어쓰기를", "합니다", "그리고", "단어는", "짧다"] * 10)
+    assert script_language(ko) == "ko"
+    for lang in ("ko", "en", None):
+        assert run("gopher_quality", ko, lang=lang) == "kept", lang
+    one_block_words = " ".join("가나다라마바사아자차" * 8)
+    assert run("gopher_quality", one_block_words, lang="ko") == "gopher_mean_word_length"
