@@ -4,8 +4,9 @@ Shared by the single-machine driver (`tokenizer.tokenize`) and the Beam stage
 (`pipelines/tokenize.py`), which is what makes their bytes equal:
 
     prepare       config, corpus files, tokenizer record, dtype and the config hash → `Job`
-    check_output  the output folder is fresh, an unfinished run of this job (resume) or
-                  complete; one of another tokenizer or config is an error, never a mix
+    check_output  the output folder is fresh, an unfinished run of this job (resume: its
+                  unmarked shards removed) or complete; one of another tokenizer or config
+                  is an error, never a mix
     start_output  claim the folder (tokenizer copy, _config.json) before the first shard
     finalize      manifest.json from the shards' records; then markers and _config.json go
 """
@@ -20,13 +21,17 @@ from dataprep import fs
 from dataprep.config import option, validate
 from dataprep.fs import write_atomic
 from dataprep.inputs import InputFile
+from dataprep.outputs import TEMPORARY_SUFFIX
 from tokenizer import TokenizerError
 from tokenizer.corpus import expand_corpus
-from tokenizer.shards import MANIFEST, MARKER_SUFFIX, SUFFIXES, build_manifest, choose_dtype, json_bytes
+from tokenizer.shards import (MANIFEST, MARKER_SUFFIX, SUFFIXES, build_manifest, choose_dtype, json_bytes, read_marker,
+                              strip_suffix)
 
 TOKENIZER_FILE = "tokenizer.model"
 CONFIG_FILE = "_config.json"
-IDENTITY_VERSION = 1
+# 2: input paths relative to the corpus's common folder (1 had them as given, absolute, so a
+# moved or copied output folder no longer matched its own manifest).
+IDENTITY_VERSION = 2
 DTYPES = ("auto", "uint16", "int32")
 
 
@@ -93,6 +98,20 @@ def read_bytes(path: str) -> bytes:
         raise TokenizerError(f"cannot read {path}: {str(error).splitlines()[0]}") from None
 
 
+def relative_inputs(paths: list[str]) -> list[str]:
+    """The corpus files relative to their common folder ("web/web-00000-of-00004.parquet"):
+    what the identity records, so that a moved or copied folder (corpus and tokens together)
+    still matches, and the same corpus tokenized into two places gives the same manifest."""
+    folders = [path.split("/")[:-1] for path in paths]
+    common = folders[0] if folders else []
+    for parts in folders[1:]:
+        while parts[:len(common)] != common:
+            common = common[:-1]
+    if not common or common == [""]:  # nothing shared (or only "/"): keep them as given
+        return list(paths)
+    return [path[len("/".join(common)) + 1:] for path in paths]
+
+
 def prepare(corpus: list[str], tokenizer_path: str, output: str, config: TokenizeConfig) -> Job:
     files = tuple(expand_corpus(corpus))
     model = read_bytes(tokenizer_path)
@@ -105,7 +124,7 @@ def prepare(corpus: list[str], tokenizer_path: str, output: str, config: Tokeniz
     identity = {
         "version": IDENTITY_VERSION,
         "config": dataclasses.asdict(config),
-        "inputs": [{"path": f.path, "bytes": f.size} for f in files],
+        "inputs": [{"path": path, "bytes": f.size} for path, f in zip(relative_inputs([f.path for f in files]), files)],
         "tokenizer_sha256": record["sha256"],
     }
     canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -142,13 +161,31 @@ def check_output(job: Job) -> str:
                 f"{job.output} holds shards of another config (hash {previous.get('config_hash')}, this run "
                 f"{job.config_hash}: seed, shard size, BOS, dtype or the corpus differ): choose another --output "
                 f"or delete it")
-        return "complete" if name == MANIFEST else "resume"
+        if name == MANIFEST:
+            return "complete"
+        remove_unfinished(job)
+        return "resume"
     existing = [path for path, _ in fs.match(fs.join(job.output, "*"))]
     foreign = sorted(p for p in existing if p.endswith(SUFFIXES + (MARKER_SUFFIX,)))
     if foreign:
         raise TokenizerError(f"{job.output} already holds token shards without a manifest or _config.json "
                              f"({foreign[0].rsplit('/', 1)[-1]}, …): choose an empty --output")
     return "fresh"
+
+
+def remove_unfinished(job: Job) -> None:
+    """Before a resume: the files of shards an interrupted run left without their .done marker,
+    and half-written temporary files, go before new ones appear (finished shards stay)."""
+    stale = []
+    for path, _ in fs.match(fs.join(job.output, "*")):
+        if path.endswith(TEMPORARY_SUFFIX):
+            stale.append(path)
+        elif path.endswith(SUFFIXES):
+            name = strip_suffix(path.rsplit("/", 1)[-1])
+            if read_marker(job.output, name, job.config_hash) is None:
+                stale.append(path)
+    if stale:
+        fs.delete(stale)
 
 
 def start_output(job: Job) -> None:

@@ -50,8 +50,12 @@ from tokenizer.hf import export_hf
 from tokenizer.shards import json_bytes
 
 MODEL_FILE = "tokenizer.model"
+BYTE_PIECES = 256
 VOCAB_FILE = "tokenizer.vocab"
 REPORT_FILE = "training.json"
+#: training.json fields that differ between two runs of the same training (wall time, peak RSS):
+#: kept for the reader, never part of what must be byte-identical (`report_identity`).
+VOLATILE_FIELDS = ("seconds", "peak_rss_bytes")
 NORMALIZATIONS = ("identity", "nmt_nfkc", "nfkc", "nmt_nfkc_cf", "nfkc_cf")
 _SAMPLE_PURPOSE = b"dataprep-tokenizer-sample"
 # The code points counted for the coverage figure go through numpy this many at a time.
@@ -93,6 +97,12 @@ class TrainConfig:
         specials += list(self.user_symbols)
         if len(set(specials)) != len(specials):
             raise ConfigError(f"tokenizer: special pieces must differ from each other: {specials}")
+        # byte_fallback reserves one piece per byte value: a smaller vocabulary fails only inside
+        # sentencepiece, after the whole corpus run.
+        least = BYTE_PIECES + len(specials) + 1
+        if self.vocab_size < least:
+            raise ConfigError(f"tokenizer.vocab_size: must be ≥ {least} ({BYTE_PIECES} byte pieces, "
+                              f"{len(specials)} special pieces and one more), got {self.vocab_size}")
 
     def special_ids(self) -> dict[str, int]:
         """unk = 0, then bos, eos, pad in that order for those that are set; -1 for unset."""
@@ -257,6 +267,11 @@ def _one_line(error: Exception) -> str:
     # sentencepiece prefixes its C++ location: "INTERNAL: src/trainer_interface.cc(638) [check] message"
     text = re.sub(r"^\w[\w ]*: \S+\(\d+\) \[.*?\] ", "", text)
     return text.replace("--character_coverage option", "--character-coverage")
+
+
+def report_identity(report: dict) -> dict:
+    """training.json without its timing and memory fields: equal for equal trainings."""
+    return {key: value for key, value in report.items() if key not in VOLATILE_FIELDS}
 
 
 def train_tokenizer(corpus: list[str], output: str, config: TrainConfig = TrainConfig(),

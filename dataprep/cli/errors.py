@@ -1,7 +1,7 @@
 """The one convention for mistakes a user can fix: `dataprep: error: <one line>`, exit 2.
 
 Commands raise `UsageError`; the library's own one-line errors (`ConfigError`, `InputError`,
-`TokenizerError`) are user errors too. `dataprep.cli.main` alone turns any of them into the
+`OutputError`, `TokenizerError`) are user errors too. `dataprep.cli.main` alone turns any of them into the
 line and the exit status.
 """
 
@@ -18,6 +18,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Every exception type whose message is a one-line fix for the user."""
     from dataprep.config import ConfigError
     from dataprep.inputs import InputError
+    from dataprep.outputs import OutputError
     from tokenizer import TokenizerError
 
-    return UsageError, ConfigError, InputError, TokenizerError
+    return UsageError, ConfigError, InputError, OutputError, TokenizerError

@@ -8,7 +8,6 @@ import json
 import sys
 
 from dataprep import fs
-from dataprep.cli.errors import UsageError
 
 _EPILOG = """\
 Beam flags pass through to the runner. Examples:
@@ -38,66 +37,83 @@ def register(subparsers) -> None:
 
 
 def corpus_graph(recipe):
-    """The recipe's stages, in order, as the graph builder takes them."""
+    """The recipe's stages, in order, as the graph builder takes them.
+
+    The URL blocklist runs before extraction (it reads only the URL, and a blocked page is then
+    never extracted); bad words run after language ID, with each page's own language list.
+    """
     from dataprep.extract import Extract
-    from dataprep.harmful import HarmfulContentFilter
+    from dataprep.harmful import BadWordsFilter, UrlBlocklistFilter
     from dataprep.heuristics import make_heuristic
     from dataprep.langid import LangId
     from dataprep.readers import ReaderOptions
     from pipelines.graph import CorpusGraph
 
+    harmful = recipe.harmful
+    pre_extract = (UrlBlocklistFilter(harmful),) if harmful is not None and harmful.url_blocklist else ()
     stages = []
-    if recipe.harmful is not None:
-        stages.append(HarmfulContentFilter(recipe.harmful))
     if recipe.langid is not None:
         stages.append(LangId(recipe.langid))
+    if harmful is not None and harmful.badwords:
+        stages.append(BadWordsFilter(harmful))
     stages.extend(make_heuristic(h.preset, h.options) for h in recipe.heuristics)
     reader = ReaderOptions(max_payload_bytes=max(recipe.extract.max_html_bytes, ReaderOptions.max_payload_bytes))
     return CorpusGraph(inputs=recipe.inputs, extract=Extract(recipe.extract), stages=tuple(stages),
                        dedup=recipe.dedup, output=recipe.output.path, shards=recipe.output.shards,
-                       write_dropped=recipe.output.write_dropped, reader=reader)
+                       write_dropped=recipe.output.write_dropped, reader=reader, pre_extract=pre_extract)
 
 
-def check_output(recipe) -> None:
-    """Refuse to mix results: a rerun of the same recipe may reuse its folder, another may not
-    (a tokenizer trained on the old corpus would silently sit next to the new one)."""
-    path = fs.join(recipe.output.path, "recipe.json")
-    if not fs.exists(path):
-        return
-    previous = json.loads(fs.read_bytes(path)).get("config_hash")
-    if previous != recipe.config_hash():
-        raise UsageError(
-            f"{recipe.output.path} holds the results of another recipe (config hash {previous}, this one "
-            f"{recipe.config_hash()}): choose another --output or remove it"
-        )
+#: The first step of `dataprep run`; the tokenizer and tokens steps are named by their folders.
+CORPUS = "corpus"
 
 
-def write_recipe(path: str, recipe) -> None:
-    """The validated recipe next to its outputs: what produced these files."""
-    record = {"config_hash": recipe.config_hash(), "recipe": recipe.identity()}
-    fs.write_atomic(path, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+def owned_outputs(recipe) -> dict[str, list[str]]:
+    """What each step writes, relative to the output folder: removed before the step is redone."""
+    from dataprep.cli.tokenize import TOKENIZER_DIR, TOKENS_DIR
+
+    corpus = list(dict.fromkeys(item.source for item in recipe.inputs)) + ["dropped", "stats.json", "dedup_stats.json"]
+    owned = {CORPUS: corpus}
+    if recipe.tokenizer is not None:
+        owned.update({TOKENIZER_DIR: [TOKENIZER_DIR], TOKENS_DIR: [TOKENS_DIR]})
+    return owned
+
+
+def recipe_record(recipe) -> dict:
+    """recipe.json: the validated recipe next to its outputs, what produced these files."""
+    return {"config_hash": recipe.config_hash(), "recipe": recipe.identity()}
 
 
 def run_recipe(recipe, beam_flags: list[str]) -> dict:
     """Run the recipe to completion with the given Beam flags; returns its output paths.
 
-    The corpus graph runs first; a recipe with a `tokenizer` then trains it on the written
-    corpus and writes token shards with the Beam tokenize stage on the same runner flags.
+    The output folder is claimed first (recipe.json written under its lock; another recipe is
+    refused before any work). Then the corpus graph; a recipe with a `tokenizer` then trains it
+    on the written corpus and writes token shards with the Beam tokenize stage on the same runner
+    flags. Each step ends with its marker in `_done/`: a rerun skips the steps whose marker is
+    valid and redoes the rest from a clean slate, so a killed run resumes with the same bytes.
     """
     from dataprep.cli.beam import run_pipeline
-    from dataprep.cli.tokenize import train_and_tokenize
+    from dataprep.cli.tokenize import VOLATILE, train_and_tokenize
+    from dataprep.outputs import RECIPE_FILE, Steps, claim
     from pipelines.graph import build
 
-    check_output(recipe)
-    graph = corpus_graph(recipe)
-    paths = {"stats": None, "recipe": fs.join(recipe.output.path, "recipe.json")}
-    paths.update(run_pipeline(lambda pipeline: build(pipeline, graph), beam_flags))
-    # Only a finished run claims its folder: a failed one can be rerun with a corrected recipe.
-    write_recipe(paths["recipe"], recipe)
-    if recipe.tokenizer is not None:
-        corpus = [paths[item.source] for item in recipe.inputs]
-        paths["tokenizer"], paths["tokens"] = train_and_tokenize(
-            corpus, recipe.output.path, recipe.tokenizer, recipe.tokenize, beam_flags)
+    output = recipe.output.path
+    owned = owned_outputs(recipe)
+    steps = Steps(output, recipe.config_hash(), owned, VOLATILE)
+    with claim(output, recipe.config_hash(), recipe_record(recipe),
+               tuple(name for names in owned.values() for name in names)):
+        paths = {"stats": None, "recipe": fs.join(output, RECIPE_FILE)}
+        done = steps.done(CORPUS)
+        if done is None:
+            steps.begin(CORPUS)
+            graph = corpus_graph(recipe)
+            done = run_pipeline(lambda pipeline: build(pipeline, graph), beam_flags)
+            steps.commit(CORPUS, done)
+        paths.update(done)
+        if recipe.tokenizer is not None:
+            corpus = [paths[item.source] for item in recipe.inputs]
+            paths["tokenizer"], paths["tokens"] = train_and_tokenize(
+                corpus, output, recipe.tokenizer, recipe.tokenize, beam_flags, steps=steps)
     return paths
 
 

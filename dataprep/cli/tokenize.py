@@ -11,11 +11,15 @@ On one machine the work is `tokenizer.tokenize.tokenize_corpus`. With --beam (an
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
+import json
 import os
 import re
 
 from dataprep import fs
 from dataprep.cli.errors import UsageError
+from dataprep.outputs import Steps
 from tokenizer import TokenizerError
 from tokenizer.job import DTYPES, TokenizeConfig, check_output, prepare, read_json, start_output
 from tokenizer.shards import MANIFEST
@@ -25,6 +29,8 @@ from tokenizer.train import MODEL_FILE, REPORT_FILE, TrainConfig, train_tokenize
 #: `train_and_tokenize` writes the tokenizer and the shards into these folders of the output.
 TOKENIZER_DIR = "tokenizer"
 TOKENS_DIR = "tokens"
+#: Differs between two equal trainings (time, peak RSS): its size is not part of the marker.
+VOLATILE = (f"{TOKENIZER_DIR}/{REPORT_FILE}",)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$", re.IGNORECASE)
 _SCALE = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -155,24 +161,35 @@ def _tokenizer_error(error: BaseException) -> TokenizerError | None:
 
 
 def train_and_tokenize(corpus_paths: list[str], output: str, train_config: TrainConfig = TrainConfig(),
-                       tokenize_config: TokenizeConfig = TokenizeConfig(), beam_args: list[str] | None = None, *, progress: bool | None = False) -> tuple[str, str]:
+                       tokenize_config: TokenizeConfig = TokenizeConfig(), beam_args: list[str] | None = None, *,
+                       progress: bool | None = False, steps: Steps | None = None) -> tuple[str, str]:
     """Train on the corpus into output/tokenizer, then tokenize it into output/tokens.
 
     Returns (the tokenizer's .model path, the shards' folder). The corpus is what `dataprep
     run` wrote (`<source>/*.parquet`; a `dropped/` folder is skipped). With `beam_args` the
-    tokenization runs as the Beam stage on those flags, else on this machine. Rerunning
-    resumes the tokenization (or does nothing when it is complete); the tokenizer is retrained
-    only when output/tokenizer has no model, since a new model would not match the shards
-    already written.
+    tokenization runs as the Beam stage on those flags, else on this machine.
+
+    Each step ends with a marker (`dataprep.outputs.Steps`, `dataprep run`'s own, or one keyed
+    by the two configs): a rerun skips a committed step. A retrained tokenizer clears the
+    shards (they would not match it); unfinished shards resume from their per-shard markers.
     """
     corpus = [corpus_paths] if isinstance(corpus_paths, str) else list(corpus_paths)
     tokenizer_dir = fs.join(output, TOKENIZER_DIR)
     tokens_dir = fs.join(output, TOKENS_DIR)
+    if steps is None:
+        identity = {"train": dataclasses.asdict(train_config), "tokenize": dataclasses.asdict(tokenize_config)}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        steps = Steps(output, digest, {TOKENIZER_DIR: [TOKENIZER_DIR], TOKENS_DIR: [TOKENS_DIR]}, VOLATILE)
     model = fs.join(tokenizer_dir, MODEL_FILE)
-    if not (fs.exists(model) and fs.exists(fs.join(tokenizer_dir, REPORT_FILE))):
+    if steps.done(TOKENIZER_DIR) is None:
+        steps.begin(TOKENIZER_DIR)
         train_tokenizer(corpus, tokenizer_dir, train_config)
-    if beam_args is not None:
-        tokenize_on_beam(corpus, model, tokens_dir, tokenize_config, beam_args)
-    else:
-        tokenize_corpus(corpus, model, tokens_dir, tokenize_config, progress=progress)
+        steps.commit(TOKENIZER_DIR, {"tokenizer": model})
+    if steps.done(TOKENS_DIR) is None:
+        steps.begin(TOKENS_DIR, resumable=True)
+        if beam_args is not None:
+            tokenize_on_beam(corpus, model, tokens_dir, tokenize_config, beam_args)
+        else:
+            tokenize_corpus(corpus, model, tokens_dir, tokenize_config, progress=progress)
+        steps.commit(TOKENS_DIR, {"tokens": tokens_dir})
     return model, tokens_dir

@@ -73,6 +73,7 @@ def default_run(tiny_recipe, tmp_path_factory):
 def test_outputs_are_complete_and_readable(default_run):
     output, digests = default_run
     assert sorted(digests) == [
+        "_done/corpus.json",
         "dropped/dropped-00000-of-00002.parquet",
         "dropped/dropped-00001-of-00002.parquet",
         "recipe.json",
@@ -87,7 +88,7 @@ def test_outputs_are_complete_and_readable(default_run):
         assert ids == sorted(ids)
 
     stats = {entry["stage"]: entry for entry in json.loads((output / "stats.json").read_text())["stages"]}
-    assert list(stats) == ["read", "extract", "harmful", "langid", "gopher_quality", "c4"]
+    assert list(stats) == ["read", "harmful_urls", "extract", "langid", "harmful_words", "gopher_quality", "c4"]
     assert stats["read"]["docs_in"] == 6 and stats["read"]["dropped"] == {"read_corrupt_gzip": {"docs": 1, "chars": 0}}
     # Every stage's input is the previous stage's output.
     order = list(stats.values())
@@ -125,14 +126,14 @@ def test_portable_runner_writes_the_same_bytes(default_run, tiny_recipe, tmp_pat
 def test_an_output_folder_is_not_shared_by_two_recipes(default_run, tiny_recipe, tmp_path):
     import shutil
 
-    from dataprep.cli.errors import UsageError
+    from dataprep.outputs import OutputError
 
     output, digests = default_run
     shutil.copytree(output, tmp_path / "run")
     recipe = tiny_recipe()
     assert _run_and_hash(recipe, tmp_path / "run", []) == digests  # the same recipe again: allowed
     stricter = dataclasses.replace(recipe, langid=dataclasses.replace(recipe.langid, threshold=0.9))
-    with pytest.raises(UsageError, match="another recipe"):
+    with pytest.raises(OutputError, match="another recipe"):
         _run_and_hash(stricter, tmp_path / "run", [])
 
 

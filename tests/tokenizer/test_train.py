@@ -107,10 +107,19 @@ def test_a_corpus_without_text_is_an_error(tmp_path, kit):
 
 
 def test_sentencepiece_failures_are_one_line_errors(corpus, tmp_path):
-    # 256 byte pieces + specials + the corpus's characters do not fit in 100 pieces.
+    # 256 byte pieces + specials + the corpus's characters do not fit in 262 pieces.
     with pytest.raises(TokenizerError, match=r"^sentencepiece: .*") as error:
-        train_tokenizer([str(corpus)], str(tmp_path), TrainConfig(vocab_size=100, threads=1), log=quiet)
+        train_tokenizer([str(corpus)], str(tmp_path), TrainConfig(vocab_size=262, threads=1), log=quiet)
     assert "\n" not in str(error.value)
+
+
+def test_a_vocabulary_without_room_for_the_byte_pieces_is_refused_when_configured():
+    # Before any corpus is read: 256 byte pieces + unk, bos, eos need at least 260.
+    with pytest.raises(ConfigError, match=r"tokenizer.vocab_size: must be ≥ 260 .* got 10"):
+        TrainConfig(vocab_size=10)
+    assert TrainConfig(vocab_size=260).vocab_size == 260
+    with pytest.raises(ConfigError, match="must be ≥ 262"):
+        TrainConfig(vocab_size=261, user_symbols=("<|fim|>", "<|sep|>"))
 
 
 def test_bad_config_and_missing_corpus(tmp_path):
