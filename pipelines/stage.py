@@ -9,7 +9,8 @@ routes through `Router`, so each yields the same three outputs:
   outcome is `kept` or the drop reason. The stats table is summed from these, so it is exact
   and the same on every runner; `kept_digest` is a 64-bit hash of the kept (id, text) that
   sums to a digest of everything the stage kept, whatever the order. The Beam Metrics
-  counters alongside are for watching a live job.
+  counters alongside are for watching a live job (Dataflow's console); on a local run with
+  progress on, `pipelines.progress` prints the same counts every few seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from apache_beam.metrics import Metrics
 
 from dataprep.document import Document, Drop
 from dataprep.stage import Stage
+from pipelines import progress
 
 DROPPED = "dropped"
 STATS = "stats"
@@ -56,10 +58,13 @@ class Router:
         self._docs_in = Metrics.counter(stage, "docs_in")
         self._docs_out = Metrics.counter(stage, "docs_out")
         self._by_reason: dict[str, object] = {}
+        self._progress = progress.counter(stage)  # None unless a local run asked for progress
 
     def route(self, record, result: Document | Drop, chars_in: int | None = None):
         """`record` went in, `result` came out: yield the kept doc or the drop, and the stats."""
         self._docs_in.inc()
+        if self._progress is not None:
+            self._progress.count(not isinstance(result, Drop))
         chars_in = _size(record) if chars_in is None else chars_in
         if isinstance(result, Drop):
             if result.reason not in self._by_reason:

@@ -212,3 +212,100 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert err.strip().splitlines()[-1] == "dataprep: interrupted"
     assert not (tmp_path / "out" / "stats.json").exists()  # an interrupted run leaves nothing that looks done
+
+
+# Progress lines and Beam's worker output (issue 8, item 9). A recipe on the small curated sample
+# (JSON lines and Parquet, no HTML): a whole run in a few seconds.
+PROGRESS = r"dataprep: (?:\[worker (\d+)\] )?(\S+): ([\d,]+) in, ([\d,]+) kept, ([\d,]+) docs/s"
+
+
+def _curated_recipe(tmp_path: Path) -> Path:
+    samples = Path(__file__).resolve().parents[3] / "sample_data"
+    recipe = tmp_path / "curated.yaml"
+    recipe.write_text(textwrap.dedent(f"""\
+        name: curated
+        inputs:
+          - source: curated
+            format: jsonl
+            paths: ["{samples}/jsonl/*.jsonl.gz"]
+          - source: curated_parquet
+            format: parquet
+            paths: ["{samples}/parquet/*.parquet"]
+        output: {{path: "{tmp_path / 'out'}", shards: 2}}
+        heuristics: [gopher_quality]
+        """))
+    return recipe
+
+
+def _run_cli(args: list[str]) -> subprocess.CompletedProcess:
+    """`dataprep ARGS` in a real process, with progress on every document (not every 5 s)."""
+    code = f"import sys, dataprep.cli as cli; cli.PROGRESS_INTERVAL_S = 0.0; sys.exit(cli.main({args!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_multi_processing_shows_our_progress_and_warnings_but_not_beams_info(tmp_path):
+    import json
+    import re
+
+    recipe = _curated_recipe(tmp_path)
+    done = _run_cli(["run", str(recipe), "--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    # Without the filter: "INFO:apache_beam.runners.worker.sdk_worker:Control channel established.",
+    # "INFO:__main__:Python sdk harness starting.", ... from each worker, and every worker warning a
+    # second time as "WARNING apache_beam.runners.portability.local_job_service: Worker: severity: …".
+    assert [line for line in lines if re.match(r"(INFO|DEBUG):", line) or "Worker: severity" in line] == []
+    # Beam's own warnings still reach the user (today: each worker's "No semi_persistent_directory").
+    assert any(line.startswith("WARNING:") for line in lines)
+    # Our lines come from the worker processes, each counting its own share: the last line of each
+    # (worker, stage) summed over the workers is the stage's total in stats.json.
+    last = {}
+    for line in lines:
+        if match := re.fullmatch(PROGRESS, line):
+            assert match[1], line  # every routed document is in a worker
+            last[match[1], match[2]] = (int(match[3].replace(",", "")), int(match[4].replace(",", "")))
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    for entry in stats["stages"]:
+        shares = [counts for (_, stage), counts in last.items() if stage == entry["stage"]]
+        assert tuple(map(sum, zip(*shares))) == (entry["docs_in"], entry["docs_out"]), entry["stage"]
+
+
+@pytest.mark.slow
+def test_quiet_prints_no_progress_and_the_default_does(tmp_path, monkeypatch, capfd):
+    import re
+
+    import dataprep.cli as cli
+
+    monkeypatch.setattr(cli, "PROGRESS_INTERVAL_S", 0.0)
+    recipe = _curated_recipe(tmp_path)
+    assert main(["run", str(recipe), "--output", str(tmp_path / "loud")]) == 0
+    loud = capfd.readouterr().err
+    assert main(["run", str(recipe), "--output", str(tmp_path / "quiet"), "--quiet"]) == 0
+    quiet = capfd.readouterr().err
+    assert any(re.fullmatch(PROGRESS, line) for line in loud.splitlines())
+    assert [line for line in quiet.splitlines() if "docs/s" in line or "records" in line] == []
+
+
+def test_worker_noise_filter_keeps_warnings_errors_tracebacks_and_our_lines():
+    from dataprep.cli import _keep_line
+
+    # As a multi_processing run of the quickstart printed them (Beam 2.77).
+    dropped = [
+        b"INFO:__main__:Logging handler created.",
+        b"INFO:apache_beam.runners.worker.statecache:Creating state cache with size 0",
+        b"INFO:apache_beam.transforms.util:BatchElements statistics: element_count=229 batch_count=6",
+        b"WARNING:root:apitools not found, and bigquery client libraries are not available despite the import",
+        b'WARNING apache_beam.runners.portability.local_job_service: Worker: severity: WARN timestamp {',
+    ]
+    kept = [
+        b"WARNING:__main__:No semi_persistent_directory found:  User registered objects (e.g. schema, logical",
+        b"ERROR:apache_beam.runners.worker.sdk_worker:Error processing instruction bundle_51.",
+        b"Traceback (most recent call last):",
+        b"AttributeError: Can't get attribute 'HarmfulContentFilter' on <module 'dataprep.harmful'>",
+        b"dataprep: [worker 16052] extract: 279 in, 278 kept, 54 docs/s",
+        b"dataprep: error: no such file",
+        b"INFO is a word a message may start with",
+    ]
+    assert [line for line in dropped if _keep_line(line)] == []
+    assert [line for line in kept if not _keep_line(line)] == []
