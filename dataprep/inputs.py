@@ -9,6 +9,7 @@ so the graph and the reading order are the same on every run.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import posixpath
 import re
@@ -73,6 +74,15 @@ def _excluded(path: str, root: str) -> bool:
     return any(part in EXCLUDED_FOLDERS for part in below.split("/")[:-1])
 
 
+def _broken_links(pattern: str) -> list[tuple[str, int]]:
+    """Dangling symlinks and symlink loops a local glob matches, as (path, 0). `fs.match`
+    keeps files only, so these vanished from the input without a trace; listed, they fail
+    to open in the reader and are counted there (`read_unreadable_file`), one per link."""
+    if fs.is_remote(pattern):
+        return []  # object stores have no links
+    return [(p, 0) for p in glob.glob(pattern, recursive=True) if os.path.islink(p) and not os.path.exists(p)]
+
+
 def expand(patterns, what: str = "input", folders: bool = True) -> list[InputFile]:
     """Sorted files of `patterns` (files, globs with `**`, and folders when `folders`).
 
@@ -87,12 +97,12 @@ def expand(patterns, what: str = "input", folders: bool = True) -> list[InputFil
         pattern = raw if fs.is_remote(raw) else os.path.abspath(raw)
         if _GLOB_CHARS.search(pattern):
             root = glob_root(pattern)
-            matches = [(p, s) for p, s in fs.match(pattern) if not _excluded(p, root)]
+            matches = [(p, s) for p, s in fs.match(pattern) + _broken_links(pattern) if not _excluded(p, root)]
         elif fs.is_folder(pattern):
             if not folders:
                 raise InputError(f"{what}: {raw} is a folder; name its files, e.g. {raw.rstrip('/')}/*")
             root = pattern.rstrip("/") + "/"
-            matches = [(p, s) for p, s in fs.match(root + "**")
+            matches = [(p, s) for p, s in fs.match(root + "**") + _broken_links(root + "**")
                        if not _excluded(p, root) and format_of(p) is not None]
         else:
             root = posixpath.dirname(pattern) + "/"
