@@ -48,7 +48,9 @@ class OutputConfig:
 @dataclasses.dataclass(frozen=True)
 class HeuristicConfig:
     preset: str = option(help="gopher_quality, gopher_repetition, c4, fineweb or fineweb_code_dup.")
-    options: dict = option(factory=dict, help="Overrides of the preset's thresholds (see recipe-help).")
+    options: dict = option(
+        factory=dict, help="Overrides of the preset's thresholds (listed below per preset), as a mapping here or "
+        "inline beside preset: {preset: c4, min_words_per_line: 3}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,8 +184,14 @@ def _heuristic_entry(entry: Any, origin: str) -> dict:
     if isinstance(entry, str):
         return {"preset": entry}
     if isinstance(entry, dict) and "preset" in entry:
-        options = {k: v for k, v in entry.items() if k != "preset"}
-        return {"preset": entry["preset"], "options": options}
+        options = {k: v for k, v in entry.items() if k not in ("preset", "options")}
+        nested = entry.get("options") or {}
+        if not isinstance(nested, dict):
+            raise RecipeError(f"{origin}: heuristics: options of {entry['preset']!r} must be a mapping, got {nested!r}")
+        twice = sorted(set(options) & set(nested))
+        if twice:
+            raise RecipeError(f"{origin}: heuristics: {twice[0]!r} is given both inline and under options")
+        return {"preset": entry["preset"], "options": {**nested, **options}}
     raise RecipeError(f"{origin}: heuristics: each entry is a preset name or a mapping with 'preset', got {entry!r}")
 
 

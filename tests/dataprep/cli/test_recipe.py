@@ -12,7 +12,7 @@ from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
 from dataprep.langid import LangIdConfig
 from dataprep.cli.recipe import HeuristicConfig, OutputConfig, Recipe, RecipeError, load_recipe, parse_recipe
-from dataprep.config import describe
+from dataprep.config import describe, to_dict
 from dataprep.inputs import InputConfig
 
 VALID = """\
@@ -370,3 +370,69 @@ def test_unknown_language_codes_are_named_with_a_close_match(languages, expected
 def test_every_code_of_the_bundled_model_is_accepted():
     recipe = parse_recipe(minimal(langid={"languages": ["als", "yue", "wuu", "en"]}))
     assert recipe.langid.languages == ("als", "yue", "wuu", "en")
+
+
+# --- recipe-help and the parser share one schema --------------------------------------------
+
+
+def _printed_keys(capsys) -> list[str]:
+    """The key paths `dataprep recipe-help` prints for the recipe (not the preset option lists)."""
+    from dataprep.cli import main
+
+    assert main(["recipe-help"]) == 0
+    text = capsys.readouterr().out
+    recipe_part = text.split("\nheuristics preset ", 1)[0]
+    return [line.strip().split(":", 1)[0] for line in recipe_part.splitlines()[1:] if line.strip()]
+
+
+def _default_at(path: list[str]):
+    """The schema default of a printed key path, walking the dataclasses recipe-help walked."""
+    import typing
+
+    cls = Recipe
+    for name in path:
+        field = {f.name: f for f in dataclasses.fields(cls)}[name.rstrip("[]")]
+        hint = typing.get_type_hints(cls)[field.name]
+        inner = [a for a in (hint, *typing.get_args(hint)) if dataclasses.is_dataclass(a)]
+        if not inner and typing.get_origin(hint) is tuple:
+            inner = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+        if name is path[-1]:
+            if field.default is not dataclasses.MISSING:
+                return field.default
+            return field.default_factory() if field.default_factory is not dataclasses.MISSING else None
+        cls = inner[0]
+
+
+def test_every_key_recipe_help_prints_is_accepted_by_the_parser(capsys):
+    keys = _printed_keys(capsys)
+    assert "heuristics[].options" in keys and "output.shards" in keys and "langid.threshold" in keys
+    required = {"name": "t", "inputs[].source": "web", "inputs[].format": "warc", "inputs[].paths": ["a.warc.gz"],
+                "heuristics[].preset": "c4"}
+    for key in keys:
+        if key.endswith("[]"):
+            continue  # a list of entries: its keys are printed (and tried) one by one
+        path = key.split(".")
+        value = required.get(key, to_dict(_default_at(path)))  # as YAML would spell it
+        data = minimal(heuristics=[{"preset": "c4"}])
+        if value is None and key not in required:
+            continue  # a null default means "off": nothing to spell out
+        if key.startswith("inputs[]."):
+            data["inputs"][0][path[1]] = value
+        elif key.startswith("heuristics[]."):
+            data["heuristics"][0][path[1]] = value
+        elif len(path) == 1:
+            data[key] = value
+        else:
+            node = data
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
+        parse_recipe(data, base_dir="/base", origin="r.yaml")  # raises if a printed key is refused
+
+
+def test_heuristic_options_as_a_mapping_or_inline_are_the_same():
+    inline = parse_recipe(minimal(heuristics=[{"preset": "c4", "min_words_per_line": 3}]))
+    nested = parse_recipe(minimal(heuristics=[{"preset": "c4", "options": {"min_words_per_line": 3}}]))
+    assert inline == nested and inline.config_hash() == nested.config_hash()
+    assert "given both inline and under options" in error_of(
+        minimal(heuristics=[{"preset": "c4", "min_words_per_line": 3, "options": {"min_words_per_line": 4}}]))
