@@ -29,6 +29,8 @@ bench: install
 	$(PY) bench/tokenize_speed.py
 	$(PY) bench/dedup.py
 	$(PY) bench/harmful.py
+	$(PY) bench/decontaminate.py
+	$(PY) bench/quality.py
 
 clean:
 	rm -rf out .pytest_cache

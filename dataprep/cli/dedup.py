@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 
-from dataprep import fs
+from dataprep.cli import corpus
 from dataprep.dedup import (
     COMPONENT_METHODS,
     HASHES,
@@ -30,20 +29,16 @@ from dataprep.dedup import (
     describe_lsh,
 )
 from dataprep.cli.errors import UsageError
-from dataprep.inputs import InputConfig, format_of
 
 
-_EPILOG = """\
+_EPILOG = corpus.epilog("""\
 Outputs under --output: kept/kept-0000i-of-0000N.parquet (one document per duplicate group,
 metadata.dup_cluster_size = documents it stands for), dropped/… (metadata.drop_reason:
 dedup_exact_duplicate, dedup_url_duplicate, dedup_minhash_duplicate with dup_of, dedup_lines_emptied),
 stats.json (documents/characters per stage and reason), dedup_stats.json (cluster sizes, largest
 bucket, connected-components rounds) and dedup.json (the settings).
+""")
 
-Beam flags pass through (write them as --flag=value): e.g. --direct_num_workers=4
---direct_running_mode=multi_processing locally, or --runner=DataflowRunner --project=P --region=R
---temp_location=gs://B/tmp --setup_file=./pyproject.toml. Without --runner it runs on the local FnApiRunner.
-"""
 
 def register(subparsers) -> None:
     """Add `dedup` to the `dataprep` subcommands; sets `handler` to `run_command`."""
@@ -56,20 +51,7 @@ def register(subparsers) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="Parquet or JSONL (.jsonl, .jsonl.gz, .jsonl.zst) files or globs, or folders of Parquet "
-                        "shards (what dataprep run writes per source); local, gs://, s3://.")
-    parser.add_argument("--output", required=True, help="Output folder (local, gs://, s3://).")
-    parser.add_argument("--format", choices=("auto", "parquet", "jsonl"), default="auto",
-                        help="Input format; auto decides by file extension (default).")
-    parser.add_argument("--source", default="corpus",
-                        help="Source name of documents read from files not in our Document schema (default: corpus).")
-    parser.add_argument("--text-field", default="text", help="JSONL/Parquet text column (default: text).")
-    parser.add_argument("--url-field", default="url", help="JSONL/Parquet URL column (default: url).")
-    parser.add_argument("--id-field", default="id", help="Input id column, kept as metadata.source_id (default: id).")
-    parser.add_argument("--shards", type=int, default=4, help="Output Parquet shards (default: 4).")
-    parser.add_argument("--no-dropped", action="store_true", help="Do not write the dropped documents.")
-    parser.add_argument("--quiet", action="store_true", help="Print only the output paths.")
+    corpus.add_corpus_arguments(parser)
 
     group = parser.add_argument_group("what to deduplicate (on top of --preset)")
     group.add_argument("--preset", choices=tuple(PRESETS), default="default",
@@ -137,50 +119,20 @@ def config_from_args(args) -> DedupConfig:
     return dataclasses.replace(config, **changes)
 
 
-def input_configs(args) -> list[InputConfig]:
-    """One InputConfig per input format (patterns grouped by extension when --format auto)."""
-    by_format: dict[str, list[str]] = {}
-    for pattern in args.inputs:
-        if pattern.endswith("/") or fs.is_folder(pattern):
-            # A folder is a corpus `dataprep run` wrote: its Parquet shards.
-            pattern = pattern.rstrip("/") + "/*.parquet"
-        fmt = args.format if args.format != "auto" else format_of(pattern)
-        if fmt not in ("parquet", "jsonl"):
-            raise UsageError(f"cannot tell the format of {pattern!r} from its extension; pass --format parquet|jsonl")
-        by_format.setdefault(fmt, []).append(pattern)
-    return [
-        InputConfig(source=args.source, format=fmt, paths=tuple(patterns), text_field=args.text_field,
-                    url_field=args.url_field, id_field=args.id_field)
-        for fmt, patterns in sorted(by_format.items())
-    ]
-
-
 def run_command(args, beam_flags: list[str]) -> int:
     """The `dataprep dedup` handler: run, print the stage table."""
-    from dataprep.cli.beam import check_beam_flags, run_pipeline
-
-    check_beam_flags(beam_flags, "dedup")
-    if args.shards < 1:
-        raise UsageError(f"--shards must be ≥ 1, got {args.shards}")
+    inputs = corpus.prepare(args, beam_flags, "dedup")
     try:
         config = config_from_args(args)
     except ValueError as error:  # the configs' cross-field checks
         raise UsageError(str(error)) from None
-    inputs = input_configs(args)
 
-    from dataprep.report import format_stats_table
     from pipelines.dedup import build_standalone
 
     if config.minhash is not None and not args.quiet:
         print("\n".join(describe_lsh(config.minhash)), file=sys.stderr)
-    print(f"dataprep: deduplicating {' '.join(args.inputs)} → {args.output}", file=sys.stderr)
-    paths = run_pipeline(lambda pipeline: build_standalone(pipeline, inputs, config, args.output, args.shards,
-                                                           write_dropped=not args.no_dropped), beam_flags)
-    settings = {"dedup": config_to_dict(config), "inputs": [dataclasses.asdict(item) for item in inputs]}
-    fs.write_atomic(paths["settings"], (json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    if not args.quiet:
-        print(format_stats_table(json.loads(fs.read_bytes(paths["stats"]))))
-        print()
-    for name, path in paths.items():
-        print(f"{name:>12}: {path}")
-    return 0
+    return corpus.run(
+        args, beam_flags, f"deduplicating {' '.join(args.inputs)} → {args.output}",
+        lambda pipeline: build_standalone(pipeline, inputs, config, args.output, args.shards,
+                                          write_dropped=not args.no_dropped),
+        {"dedup": config_to_dict(config), "inputs": corpus.inputs_record(inputs)})

@@ -7,10 +7,9 @@ import functools
 
 import apache_beam as beam
 
-from dataprep import dedup, fs
+from dataprep import dedup
 from dataprep.dedup import CLUSTER_SIZE_FIELD, DUP_OF_FIELD, DedupConfig
 from dataprep.document import Drop
-from dataprep.readers import ReaderOptions, ReadOutcome
 from pipelines.dedup.candidates import CandidateEdges
 from pipelines.dedup.common import (
     ANY_OUTPUT,
@@ -24,9 +23,8 @@ from pipelines.dedup.common import (
 )
 from pipelines.dedup.components import ConnectedComponents
 from pipelines.dedup.keyed import ExactKey, KeyDedup, LineDedup, UrlKey
-from pipelines.read import ReadInput, expand_input
-from pipelines.stage import DROPPED, KEPT, STATS, ApplyStage
-from pipelines.write import WriteJson, WriteShards, WriteStats
+from pipelines import standalone
+from pipelines.write import WriteJson
 
 
 class Deduplicate(beam.PTransform):
@@ -221,36 +219,11 @@ def build_standalone(pipeline, inputs: list, config: DedupConfig, output: str, s
                      write_dropped: bool = True) -> dict:
     """Read `inputs` (InputConfig, parquet/jsonl), deduplicate, write; returns the output paths.
 
-    Layout: kept/kept-0000i-of-0000N.parquet, dropped/…, stats.json (read + dedup stages),
-    dedup_stats.json (cluster sizes, buckets, rounds) and dedup.json (the settings).
+    Layout (pipelines/standalone.py) plus dedup_stats.json (cluster sizes, buckets, rounds) and
+    dedup.json (the settings, written by the command).
     """
-    docs, dropped, stats = [], [], []
-    for index, item in enumerate(inputs):
-        # A corpus dataprep wrote keeps each document's own source across the dedup.
-        options = ReaderOptions(text_field=item.text_field, url_field=item.url_field, id_field=item.id_field,
-                                keep_source=True)
-        read = (
-            pipeline
-            | f"Read[{index}]" >> ReadInput(item, expand_input(item), options)  # Document | ReadFailure
-            | f"ReadOutcome[{index}]" >> ApplyStage(ReadOutcome())  # Document; failures dropped
-        )
-        docs.append(read[KEPT])
-        dropped.append(read[DROPPED])
-        stats.append(read[STATS])
-    corpus = tuple(docs) | "AllInputs" >> beam.Flatten()  # Document
-    result = corpus | "Dedup" >> Deduplicate(config)
-    paths = {
-        "kept": fs.join(output, "kept"),
-        "stats": fs.join(output, "stats.json"),
-        "dedup_stats": fs.join(output, "dedup_stats.json"),
-        "settings": fs.join(output, "dedup.json"),
-    }
-    result.kept | "WriteKept" >> WriteShards(paths["kept"], "kept", shards)
-    if write_dropped:
-        paths["dropped"] = fs.join(output, "dropped")
-        ((*dropped, result.dropped) | "AllDropped" >> beam.Flatten()
-         | "WriteDropped" >> WriteShards(paths["dropped"], "dropped", shards))
-    ((*stats, result.stats) | "AllStats" >> beam.Flatten()
-     | "WriteStats" >> WriteStats(paths["stats"], ["read"] + config.stage_names()))
+    paths, result = standalone.build(pipeline, inputs, "Dedup" >> Deduplicate(config), config.stage_names(), output,
+                                     shards, write_dropped,
+                                     {"dedup_stats": "dedup_stats.json", "settings": "dedup.json"})
     result.cluster_stats | "WriteDedupStats" >> WriteDedupStats(paths["dedup_stats"], config)
     return paths

@@ -9,7 +9,7 @@ import pytest
 def test_dedup_command_reads_a_folder_as_its_parquet_shards(tmp_path):
     import argparse
 
-    from dataprep.cli.dedup import input_configs
+    from dataprep.cli.corpus import input_configs
     from dataprep.cli.errors import UsageError
 
     args = argparse.Namespace(inputs=[str(tmp_path), "more/*.jsonl.gz"], format="auto", source="corpus",

@@ -288,7 +288,7 @@ def test_quiet_prints_no_progress_and_the_default_does(tmp_path, monkeypatch, ca
 
 
 def test_worker_noise_filter_keeps_warnings_errors_tracebacks_and_our_lines():
-    from dataprep.cli import _keep_line
+    from dataprep.cli.terminal import _keep_line
 
     # As a multi_processing run of the quickstart printed them (Beam 2.77).
     dropped = [

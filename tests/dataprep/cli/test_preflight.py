@@ -13,7 +13,6 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-import pytest
 
 from dataprep.cli import EXIT_USAGE, main
 
