@@ -27,25 +27,32 @@ def read_parquet(fileobj: IO[bytes], location: str, source: str, options: Reader
     columns = ARROW_SCHEMA.names if ours else [
         c for c in (options.text_field, options.url_field, options.id_field) if c in names
     ]
-    batches = parquet.iter_batches(columns=columns, batch_size=1024)
-    row_number = 0
-    while True:
-        try:
-            batch = next(batches)
-        except StopIteration:
-            return
-        except Exception as error:  # noqa: BLE001 - a corrupt row group ends what can be read
-            yield failure(source, location, f"row{row_number}", None, "read_corrupt_parquet",
-                          f" from row {row_number}: {type(error).__name__}: {error}")
-            return
-        for row in batch.to_pylist():
-            position, where = f"row{row_number}", f"#{row_number}"
-            if ours:
-                yield _own_row(row, source, location, position, where, options)
-            else:
-                yield row_to_document(row, source, location, position, where,
-                                      {"source_file": shown(location), "row": row_number}, options)
-            row_number += 1
+    # One row group at a time: a batch spanning groups made a corrupt second group cost the good
+    # rows of the first and every later group. Row numbers come from the footer's row counts,
+    # so `row<n>` ids after a bad group are the ones a good file gives.
+    first_row = 0
+    for group in range(parquet.num_row_groups):
+        batches = parquet.iter_batches(columns=columns, batch_size=1024, row_groups=[group])
+        row_number = first_row
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except Exception as error:  # noqa: BLE001 - a corrupt row group costs that group only
+                yield failure(source, location, f"row{row_number}", None, "read_corrupt_parquet",
+                              f" row group {group} from row {row_number}: {type(error).__name__}: {error}")
+                break
+            for row in batch.to_pylist():
+                position, where = f"row{row_number}", f"#{row_number}"
+                if ours:
+                    yield _own_row(row, source, location, position, where, options)
+                else:
+                    yield row_to_document(row, source, location, position, where,
+                                          {"source_file": shown(location), "row": row_number}, options)
+                row_number += 1
+        # max(): a footer that under-counts a group must not make two rows share an id.
+        first_row = max(first_row + parquet.metadata.row_group(group).num_rows, row_number)
 
 
 def _own_row(row: dict, source: str, location: str, position: str, where: str, options: ReaderOptions) -> Record:

@@ -25,6 +25,8 @@ from dataprep.readers.base import (
 _WARC_MAGIC = b"WARC/1."
 _ARC_MAGIC = b"filedesc://"
 _CONTENT_LENGTH = re.compile(rb"\r?\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+# WARC (ISO 28500 §4) closes every record's block with two CRLFs; extra blank lines are tolerated.
+_SEPARATOR = b"\r\n\r\n"
 # What may follow a record inside its own gzip member: the two CRLFs WARC puts after a block.
 # Read at most this much of it; more means a record that did not end where it says.
 _MEMBER_TAIL = 1 << 16
@@ -166,7 +168,9 @@ def _read_records(fileobj: IO[bytes], location: str, source: str, options: Reade
                                    f"@{end}: {upto - end} bytes that are not a WARC record")
                     break
             else:
-                if iterator.offset >= size:
+                # warcio stops before a trailing gzip member of nothing (`gzip` of an empty
+                # file): no record, nothing lost, so no drop.
+                if iterator.offset >= size or (gzipped and _only_empty_members(fileobj, iterator.offset, size)):
                     return
                 # warcio also ends quietly (EOFError inside) on a last record cut mid-header.
                 offset, url = iterator.offset, None
@@ -186,40 +190,58 @@ def _read_records(fileobj: IO[bytes], location: str, source: str, options: Reade
 
 
 def _check_member_tail(reader) -> None:
-    """In a per-record gzip WARC, a member holds one record and its two closing CRLFs. More
-    means the record's Content-Length is too short (the rest of its text would be lost, and
-    the leftover read as a bogus record), or several records share one member."""
-    tail = b""
+    """In a per-record gzip WARC, a member holds one record and its two closing CRLFs. Anything
+    else means the record's Content-Length is wrong (too short: the rest of its text would be
+    lost, and the leftover read as a bogus record), or several records share one member."""
+    tail, ended = b"", False
     while len(tail) <= _MEMBER_TAIL:
         piece = reader.read(1 << 12)  # warcio's reader stops at the member's end
         if not piece:
-            return
-        tail += piece
-        if tail.strip():
+            ended = True
             break
-    what = "another record" if tail.lstrip().startswith(_WARC_MAGIC) else "more data"
-    raise _BadRecord("read_bad_record",
-                     f"its gzip member holds {what} after the record's declared end (Content-Length too short?)")
+        tail += piece
+        if tail.lstrip(b"\r\n"):
+            break
+    if _past_separator(tail, ended):
+        raise _BadRecord("read_bad_record", "its gzip member goes on after the record's closing CRLFs "
+                                            "(several records in one member?)")
+
+
+def _past_separator(after: bytes, at_end: bool) -> bytes:
+    """What follows a record past its closing CRLFs, given the bytes from its declared end
+    (`at_end`: they run to the end of its file or gzip member). Without the CRLFs right there,
+    the block does not end where its Content-Length says: the record is dropped whole rather
+    than kept cut short (a too-short length kept 3/4 of a text as a good document)."""
+    if after.startswith(_SEPARATOR) or (at_end and _SEPARATOR.startswith(after)):
+        return after.lstrip(b"\r\n")
+    raise _BadRecord("read_bad_record", "Content-Length does not match: no blank line (CRLF CRLF) at the "
+                                        f"record's declared end but {after[:20]!r}")
 
 
 def _check_next_start(fileobj: IO[bytes], reader, offset: int, size: int) -> tuple[int, int | None] | None:
-    """In an uncompressed WARC, the record's declared end must be followed by blank lines and
-    the next `WARC/1.` (or the end of the file). Otherwise either its Content-Length is too
-    long, so it swallowed the start of the next record (raises: drop it, resync finds the
-    next record inside it), or garbage follows it: returns (declared end, next record or None)."""
+    """In an uncompressed WARC, the record's declared end must be followed by its two CRLFs and
+    the next `WARC/1.` (or the end of the file). Otherwise either its Content-Length is wrong
+    (raises: drop it; if too long it swallowed the start of the next record, and resync finds
+    that record inside it), or garbage follows it: returns (garbage start, next record or None)."""
     here = fileobj.tell()
     end = here - reader.rem_length()
     fileobj.seek(end)
     raw = fileobj.read(256)
-    after = raw.lstrip(b"\r\n")
     fileobj.seek(here)
-    if not after or after.startswith(_WARC_MAGIC) or (len(after) < len(_WARC_MAGIC) and _WARC_MAGIC.startswith(after)):
-        return None
+    try:
+        after, problem = _past_separator(raw, end + len(raw) >= size), None
+        if not after or after.startswith(_WARC_MAGIC) or (
+                len(after) < len(_WARC_MAGIC) and _WARC_MAGIC.startswith(after)):
+            return None
+    except _BadRecord as error:
+        after, problem = b"", error
     inside = _find_next(fileobj, b"\n" + _WARC_MAGIC, offset + 1, limit=end)
+    fileobj.seek(here)
     if inside is not None:
-        fileobj.seek(here)
         raise _BadRecord("read_bad_record",
                          f"Content-Length too long: a record starts at {inside + 1}, inside this one")
+    if problem is not None:
+        raise problem
     gap = end + len(raw) - len(after)  # where the garbage starts, past the blank lines
     following = _find_next(fileobj, _WARC_MAGIC, gap)
     fileobj.seek(here)
@@ -285,7 +307,7 @@ def _failure_reason(error: Exception, fileobj: IO[bytes], gzip_offset: int | Non
     # The exception alone misleads: warcio reads a member that fails to inflate on the first
     # block as uncompressed, so a corrupt member surfaces as "Invalid WARC record". Inflating
     # the member on its own tells a bad gzip from a bad record inside a good one.
-    member = _gzip_member_state(fileobj, gzip_offset) if gzip_offset is not None else "ok"
+    member = _inflate_member(fileobj, gzip_offset)[0] if gzip_offset is not None else "ok"
     if member == "corrupt":
         return "read_corrupt_gzip"
     if member == "truncated":
@@ -301,25 +323,37 @@ def _failure_reason(error: Exception, fileobj: IO[bytes], gzip_offset: int | Non
     return "read_bad_record"
 
 
-def _gzip_member_state(fileobj: IO[bytes], offset: int) -> str:
-    """'ok', 'corrupt' or 'truncated': what inflating the gzip member at `offset` alone gives."""
+def _only_empty_members(fileobj: IO[bytes], offset: int, size: int) -> bool:
+    """True when all from `offset` to the end are gzip members that inflate to nothing."""
+    while offset < size:
+        state, offset = _inflate_member(fileobj, offset)
+        if state != "empty":
+            return False
+    return True
+
+
+def _inflate_member(fileobj: IO[bytes], offset: int) -> tuple[str, int]:
+    """('ok' | 'empty' | 'corrupt' | 'truncated', where the member ends) for the gzip member at
+    `offset`, inflated alone ('empty': whole, and inflates to no bytes)."""
     fileobj.seek(max(offset, 0))
     if fileobj.read(len(_GZIP_MAGIC)) != _GZIP_MAGIC:
-        return "corrupt"  # garbage where a member should start
+        return "corrupt", offset  # garbage where a member should start
     fileobj.seek(max(offset, 0))
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    empty = True
     while not inflater.eof:
         data = fileobj.read(CHUNK)
         if not data:
-            return "truncated"
+            return "truncated", offset
         try:
             # Bounded output per call: the member may be a gzip bomb.
             while data and not inflater.eof:
-                inflater.decompress(data, CHUNK)
+                if inflater.decompress(data, CHUNK):
+                    empty = False
                 data = inflater.unconsumed_tail
         except zlib.error:
-            return "corrupt"
-    return "ok"
+            return "corrupt", offset
+    return "empty" if empty else "ok", fileobj.tell() - len(inflater.unused_data)
 
 
 def _find_next(fileobj: IO[bytes], magic: bytes, position: int, limit: int | None = None) -> int | None:

@@ -490,7 +490,6 @@ import sys  # noqa: E402
 import zlib  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from dataprep.inputs import InputError  # noqa: E402
 from dataprep.readers import sniff_format  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "readers"
@@ -603,7 +602,7 @@ def test_per_record_gzip_content_length_too_short_is_dropped_not_kept_short(tmp_
     records = read(path, "warc")
 
     assert [kind(r) for r in records] == ["page", "ReadFailure", "page"]
-    assert records[1].reason == "read_bad_record" and "Content-Length too short" in records[1].detail
+    assert records[1].reason == "read_bad_record" and "Content-Length does not match" in records[1].detail
     assert records[1].url == middle["url"]
     assert [records[0].payload, records[2].payload] == [pages[0]["payload"], pages[2]["payload"]]
 
@@ -737,7 +736,7 @@ def test_document_id_of_a_utf8_name_is_unchanged():
     ("crawl.jsonl", "jsonl", "warc"),
     ("crawl.jsonl.gz", "jsonl", "warc"),
 ])
-def test_a_file_that_is_another_format_is_one_line_error(tmp_path, name, declared, looks):
+def test_a_file_that_is_another_format_is_one_counted_failure(tmp_path, name, declared, looks):
     contents = {
         "html": b"<!DOCTYPE html>\n<html><body><p>hello</p></body></html>",
         "jsonl": b'{"text": "a"}\n',
@@ -745,9 +744,9 @@ def test_a_file_that_is_another_format_is_one_line_error(tmp_path, name, declare
     }[looks]
     path = tmp_path / name
     path.write_bytes(gzip.compress(contents) if name.endswith(".gz") else contents)
-    with pytest.raises(InputError) as error:
-        read(path, declared)
-    message = str(error.value)
+    (failure,) = read(path, declared)  # one counted drop for the file; `dataprep run` refuses it before work
+    assert isinstance(failure, ReadFailure) and failure.reason == "read_wrong_format"
+    message = failure.detail
     assert "\n" not in message and name in message
     assert f"declared {declared}" in message and f"look like {looks}" in message
 
@@ -758,3 +757,73 @@ def test_sniff_format_on_real_heads():
     assert sniff_format(b"PAR1\x15\x04") == "parquet"
     assert sniff_format(zstandard.ZstdCompressor().compress(b'{"text": 1}\n')) == "jsonl"
     assert sniff_format(b"plain words, no telling") is None
+
+
+# --- Issue 14's reader defects, each on a real file changed in one way -----------------------
+
+
+def _example_records(data: bytes) -> list[bytes]:
+    """warcio's example.warc split into its records (each starts with a `WARC/1.0` line)."""
+    starts = [i for i in range(len(data)) if data.startswith(b"WARC/1.0\r\n", i) and (i == 0 or data[i - 1] == 10)]
+    return [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)])]
+
+
+@pytest.mark.parametrize("shortened", [1, 2], ids=["warcinfo", "response"])
+def test_uncompressed_content_length_too_short_is_dropped_not_kept_short(tmp_path, shortened):
+    records = _example_records((DATA / "example.warc").read_bytes())
+    assert [r.split(b"WARC-Type: ")[1].split(b"\r\n")[0] for r in records] == [
+        b"warcinfo", b"warcinfo", b"response", b"request", b"revisit", b"request"]
+    # Record 1 or 2 claims 100 bytes fewer than it holds: its declared end falls inside its block.
+    records[shortened] = _set_content_length(records[shortened], -100)
+    path = tmp_path / "short.warc"
+    path.write_bytes(b"".join(records))
+
+    read_back = read(path, "warc")
+
+    failures = [r for r in read_back if isinstance(r, ReadFailure)]
+    assert len(failures) == 1 and failures[0].reason == "read_bad_record"
+    assert "Content-Length does not match" in failures[0].detail
+    if shortened == 1:  # the record after the bad one is read whole
+        assert [kind(r) for r in read_back] == ["ReadFailure", "page"]
+        assert read_back[1].payload == _example_payload()
+    else:  # the page is not kept cut short, and its rest is no `read_garbage`
+        assert [kind(r) for r in read_back] == ["ReadFailure"]
+        assert failures[0].url == "http://example.com/"
+
+
+@pytest.mark.parametrize("where", ["end", "start", "both"])
+def test_an_empty_gzip_member_is_no_record_and_no_drop(tmp_path, where):
+    empty = gzip.compress(b"", mtime=0)  # 20 bytes that inflate to nothing
+    real = (DATA / "example.warc.gz").read_bytes()
+    path = tmp_path / "empty-member.warc.gz"
+    path.write_bytes({"end": real + empty, "start": empty + real, "both": empty + real + empty * 2}[where])
+
+    (page,) = read(path, "warc")  # no read_truncated after the last record
+
+    assert is_page(page) and page.payload == _example_payload()
+    alone = tmp_path / "only-empty.warc.gz"
+    alone.write_bytes(empty)
+    assert read(alone, "warc") == []
+
+
+def test_a_corrupt_row_group_costs_that_group_only(tmp_path):
+    table = pq.read_table(Path(__file__).resolve().parents[2] / "sample_data" / "parquet" / "curated-00000.parquet")
+    good, bad = tmp_path / "good.parquet", tmp_path / "bad.parquet"
+    pq.write_table(table, good, row_group_size=10, compression="zstd")  # 50 rows: 5 groups
+    data = bytearray(good.read_bytes())
+    meta = pq.ParquetFile(good).metadata
+    assert meta.num_row_groups == 5
+    # Garble the header of group 2's first page (rows 20-29): that group cannot be decoded.
+    start = meta.row_group(2).column(0).data_page_offset
+    data[start:start + 16] = bytes(random.Random(2).getrandbits(8) for _ in range(16))
+    bad.write_bytes(bytes(data))
+
+    whole, broken = read(good, "parquet", location="c.parquet"), read(bad, "parquet", location="c.parquet")
+
+    failures = [r for r in broken if isinstance(r, ReadFailure)]
+    assert [(f.reason, f.id) for f in failures] == [("read_corrupt_parquet", document_id(SOURCE, "c.parquet", "row20"))]
+    assert "row group 2" in failures[0].detail
+    # Every row of the other groups comes out, with the id and text a good file gives it.
+    kept = [(r.id, r.text, r.metadata["row"]) for r in broken if isinstance(r, Document)]
+    assert kept == [(r.id, r.text, r.metadata["row"]) for r in whole if r.metadata["row"] not in range(20, 30)]
+    assert len(kept) == 40

@@ -268,7 +268,7 @@ def warc_cases(folder: pathlib.Path) -> list[Case]:
     tag = "w08"; t, r = recs(tag)
     short = warc_record(1, t[1].encode(), length=len(t[1].encode()) * 3 // 4)
     add(f"{tag}-length-too-short.warc", "Content-Length too short (uncompressed)", r[0] + short + r[2], [t[0], t[2]],
-        {"read_garbage": 1})
+        {"read_bad_record": 1})
     tag = "w09"; t, r = recs(tag)
     header = warc_record(9, b"", length=BOMB_BYTES).split(b"\r\n\r\n")[0] + b"\r\n\r\n"
     bomb = _gzip_stream([header, *(b"A" * (1 << 20) for _ in range(BOMB_BYTES >> 20)), b"\r\n\r\n"])
@@ -402,13 +402,14 @@ def parquet_cases(folder: pathlib.Path) -> list[Case]:
         write("", pa.table({"text": [g[0], None, g[1], None, g[2]]})), g, {"read_missing_text": 2})
     add("p08-text-int.parquet", "text column of ints", write("", pa.table({"text": [1, 2, 3]})), [],
         {"read_missing_text": 3})
-    g = goods("p09", 6)
+    g = goods("p09", 9)
     body = bytearray(write("", pa.table({"text": g}), row_group_size=3, compression="none", use_dictionary=False))
-    # Overwrite the second row group's data bytes (its text) with garbage: row group 1 stays.
+    # Overwrite the second row group's data bytes (its text) with garbage: groups 1 and 3 stay.
     at = bytes(body).find(g[3].encode())
     for i in range(at - 40, at + 30):
         body[i] = random.Random(i).getrandbits(8)
-    add("p09-corrupt-row-group.parquet", "a corrupt row group", bytes(body), g[:3], {"read_corrupt_parquet": 1})
+    add("p09-corrupt-row-group.parquet", "a corrupt middle row group", bytes(body), g[:3] + g[6:],
+        {"read_corrupt_parquet": 1})
     g = goods("p10")
     add("p10-nul.parquet", "NUL bytes in a Parquet text",
         write("", pa.table({"text": [g[0], "nul\x00inside", g[1]]})), [g[0], "nul\x00inside", g[1]])
@@ -432,13 +433,8 @@ def symlink_cases(folder: pathlib.Path) -> list[Case]:
 #: Cases whose outcome is still wrong (issue 14, reported): generated and run with the others so
 #: the read count stays exact, their expectations say what SHOULD happen, and test_fuzz
 #: checks them only as known defects (it fails when one starts to pass, so it moves back).
-DEFECTS = {
-    "w08-length-too-short.warc": "readers/warc.py: the record cut short is kept as a good document (3/4 of "
-                                 "its text) and its rest counted as read_garbage",
-    "w16-empty-member.warc.gz": "readers/warc.py: an empty gzip member is a false read_truncated drop",
-    "p09-corrupt-row-group.parquet": "readers/parquet.py: batches of 1024 rows span row groups, so a corrupt "
-                                     "second group loses the good rows of the first (and later groups)",
-}
+#: Empty since w08, w16 and p09 were fixed in the readers.
+DEFECTS: dict[str, str] = {}
 
 
 def generate(root: pathlib.Path) -> list[Case]:
