@@ -14,7 +14,6 @@ import zlib
 from typing import IO, Iterator
 
 from dataprep.document import Document, document_id
-from dataprep.inputs import InputError
 from dataprep.readers.base import (
     ReaderOptions, ReadFailure, ReadOutcome, Record, compression_of, failure, peek, shown,
 )
@@ -26,7 +25,7 @@ FORMATS = ("warc", "html", "jsonl", "parquet")
 
 __all__ = [
     "FORMATS", "ReadFailure", "ReadOutcome", "ReaderOptions", "Record", "read_html_file", "read_jsonl",
-    "read_parquet", "read_records", "read_warc", "sniff_format",
+    "format_mismatch", "read_parquet", "read_records", "read_warc", "sniff_format",
 ]
 
 
@@ -35,13 +34,16 @@ def read_records(
 ) -> Iterator[Record]:
     """Every record of one input file. `location` is `path` relative to the input root.
 
-    Raises InputError (one line) when the file's first bytes show another format than `fmt`.
+    A file whose first bytes show another format than `fmt` is one `read_wrong_format` failure:
+    `dataprep run` refuses such a file before any work (`format_mismatch` at preflight); one that
+    slipped past (a remote input is sniffed by its first file only) costs that file, not the run.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    looks = sniff_format(peek(fileobj))
-    if looks is not None and looks != fmt:
-        raise InputError(f"{shown(location)}: declared {fmt} but its first bytes look like {looks}")
+    mismatch = format_mismatch(peek(fileobj), fmt)
+    if mismatch is not None:
+        yield failure(source, location, "file", None, "read_wrong_format", f": {mismatch}")
+        return
     if fmt == "warc":
         yield from read_warc(fileobj, path, location, source, options)
     elif fmt == "html":
@@ -55,6 +57,14 @@ def read_records(
 def read_warc(fileobj: IO[bytes], path: str, location: str, source: str, options: ReaderOptions) -> Iterator[Record]:
     """Pages (response, HTML resource) and WET texts (conversion) of a WARC/WET/ARC file."""
     return _read_warc(fileobj, location, source, options)
+
+
+def format_mismatch(first_bytes: bytes, fmt: str) -> str | None:
+    """'declared warc but its first bytes look like html', or None when they agree."""
+    looks = sniff_format(first_bytes)
+    if looks is not None and looks != fmt:
+        return f"declared {fmt} but its first bytes look like {looks}"
+    return None
 
 
 def sniff_format(first_bytes: bytes) -> str | None:

@@ -13,6 +13,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
 
 from dataprep.cli import EXIT_USAGE, main
 
@@ -116,6 +117,22 @@ def test_input_glob_matching_nothing_is_found_before_the_output_is_created(tmp_p
                                   f"output: {{path: {tmp_path / 'out'}}}\n")
     assert refused(path, capsys) == f"input 'web': no files match {tmp_path / 'crawl' / '*.warc'}"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("declared, shape", [("warc", "html"), ("parquet", "jsonl"), ("jsonl", "warc")])
+def test_a_file_that_is_not_what_the_recipe_says_is_named_before_any_work(tmp_path, capsys, declared, shape):
+    # Real files of the other shape: a sample HTML page, a sample JSONL.gz, warcio's example WARC.
+    source = {"html": next((ROOT / "sample_data" / "html").glob("*.html")),
+              "jsonl": next((ROOT / "sample_data" / "jsonl").glob("*.jsonl.gz")),
+              "warc": ROOT / "tests" / "data" / "readers" / "example.warc.gz"}[shape]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(source, folder / f"input.{declared}")
+    path = recipe(tmp_path, text=f"name: pre\ninputs: [{{source: web, format: {declared}, "
+                                 f"paths: ['{folder}/*']}}]\noutput: {{path: '{tmp_path / 'out'}'}}\n")
+    message = refused(path, capsys)
+    assert message == f"input 'web': {folder / f'input.{declared}'}: declared {declared} but its first bytes " \
+                      f"look like {shape}"
 
 
 # --- the recipe file itself -----------------------------------------------------------------
