@@ -1,5 +1,5 @@
-"""The corpus graph: read → URL blocklist → extract → document stages → dedup → Parquet + stats.
-Built, never run.
+"""The corpus graph: read → URL blocklist → extract → document stages → quality classifier →
+dedup → decontamination → Parquet + stats. Built, never run.
 
 The face (`dataprep/cli/run.py`) turns a recipe into a `CorpusGraph` (which stages, in which
 order, with which settings) and runs what `build` adds to its pipeline. Output layout under
@@ -7,7 +7,9 @@ order, with which settings) and runs what `build` adds to its pipeline. Output l
     <source>/<source>-0000i-of-0000N.parquet   kept documents, per source
     dropped/dropped-0000i-of-0000N.parquet     dropped documents with drop_stage/drop_reason
     stats.json                                 documents, characters and a kept digest per stage and reason
+    quality_stats.json                         score histograms and top-fraction cut-offs, with a classifier
     dedup_stats.json                           cluster sizes and rounds, when dedup runs
+    contamination.json                         per benchmark: examples found, documents cut, when it runs
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ import dataclasses
 import apache_beam as beam
 
 from dataprep import fs
+from dataprep.decontaminate import STAGE as DECONTAMINATE, DecontaminateConfig
 from dataprep.dedup import DedupConfig
 from dataprep.inputs import InputConfig
+from dataprep.quality import QualityClassifier, QualityConfig
 from dataprep.readers import ReaderOptions, ReadOutcome
 from dataprep.stage import Stage
+from pipelines.decontaminate import Decontaminate, WriteContamination
 from pipelines.dedup import Deduplicate, WriteDedupStats
+from pipelines.quality import QualityFilter, score_stats_document
 from pipelines.read import ReadInput, expand_input
 from pipelines.stage import DROPPED, KEPT, STATS, ApplyStage, camel
-from pipelines.write import WriteShards, WriteStats
+from pipelines.write import WriteJson, WriteShards, WriteStats
 
 HTML_FORMATS = ("warc", "html")
 
@@ -44,11 +50,17 @@ class CorpusGraph:
     # Document → Document stages that need no text (the URL blocklist), run on every source right
     # after reading, before extraction: a page they drop is never extracted.
     pre_extract: tuple[Stage, ...] = ()
+    # Corpus-wide steps after the document stages, in this order.
+    quality: QualityConfig | None = None  # a keep_top_fraction cut-off is a quantile over each source
+    decontaminate: DecontaminateConfig | None = None
+    benchmarks: tuple = ()  # BenchmarkConfig or loaded Benchmark, with `decontaminate`
 
     def stage_order(self) -> list[str]:
         order = [ReadOutcome.name] + [stage.name for stage in self.pre_extract] + [self.extract.name]
         order += [stage.name for stage in self.stages]
-        return order + (self.dedup.stage_names() if self.dedup is not None else [])
+        order += [QualityClassifier.name] if self.quality is not None else []
+        order += self.dedup.stage_names() if self.dedup is not None else []
+        return order + ([DECONTAMINATE] if self.decontaminate is not None else [])
 
 
 @dataclasses.dataclass
@@ -104,13 +116,26 @@ def build(pipeline: beam.Pipeline, graph: CorpusGraph) -> dict:
     result = front_half(pipeline, graph)
     kept, dropped, stats = result.kept, [result.dropped], [result.stats]
     paths = {"stats": fs.join(output, "stats.json")}
+
+    def step(family):  # a corpus-wide step: its kept documents go on, its drops and stats join ours
+        nonlocal kept
+        dropped.append(family.dropped)
+        stats.append(family.stats)
+        kept = family.kept
+        return family
+
+    if graph.quality is not None:
+        scored = step(kept | "Quality" >> QualityFilter(graph.quality))  # Document with metadata.quality.<name>
+        paths["quality_stats"] = fs.join(output, "quality_stats.json")
+        scored.score_stats | "WriteQualityStats" >> WriteJson(paths["quality_stats"], score_stats_document)
     if graph.dedup is not None:
-        deduplicated = kept | "Dedup" >> Deduplicate(graph.dedup)  # Document with metadata.dup_cluster_size
-        kept = deduplicated.kept
-        dropped.append(deduplicated.dropped)
-        stats.append(deduplicated.stats)
+        deduplicated = step(kept | "Dedup" >> Deduplicate(graph.dedup))  # Document with metadata.dup_cluster_size
         paths["dedup_stats"] = fs.join(output, "dedup_stats.json")
         deduplicated.cluster_stats | "WriteDedupStats" >> WriteDedupStats(paths["dedup_stats"], graph.dedup)
+    if graph.decontaminate is not None:
+        clean = step(kept | "Decontaminate" >> Decontaminate(graph.decontaminate, graph.benchmarks))
+        paths["contamination"] = fs.join(output, "contamination.json")
+        clean.report_rows | "WriteContamination" >> WriteContamination(paths["contamination"])
 
     sources = [item.source for item in graph.inputs]
     per_source = kept | "BySource" >> beam.Partition(lambda doc, n: sources.index(doc.source), len(sources))
@@ -122,9 +147,9 @@ def build(pipeline: beam.Pipeline, graph: CorpusGraph) -> dict:
         folder = fs.join(output, "dropped")
         (
             tuple(dropped)
-            | "AllDropped+Dedup" >> beam.Flatten()
+            | "AllDropped+Corpus" >> beam.Flatten()
             | "WriteDropped" >> WriteShards(folder, "dropped", graph.shards)
         )
         paths["dropped"] = folder
-    tuple(stats) | "AllStats+Dedup" >> beam.Flatten() | "WriteStats" >> WriteStats(paths["stats"], graph.stage_order())
+    tuple(stats) | "AllStats+Corpus" >> beam.Flatten() | "WriteStats" >> WriteStats(paths["stats"], graph.stage_order())
     return paths

@@ -19,18 +19,24 @@ from typing import Any
 import yaml
 
 from dataprep.config import ConfigError, build, option, to_dict
+from dataprep.decontaminate import DecontaminateConfig, parse_benchmark
 from dataprep.dedup import DedupConfig, parse_dedup_config
 from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
-from dataprep.inputs import InputConfig
+from dataprep.inputs import InputConfig, InputError
 from dataprep.langid import DEFAULT_MODEL, LangIdConfig
+from dataprep.quality import QualityConfig
+from dataprep.quality import TrainConfig as FastTextTrainConfig
 from tokenizer.job import TokenizeConfig
 from tokenizer.train import TrainConfig
 
 
 _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
+#: `quality.model` naming the model `quality.train` builds in the run, in <output>/quality_model.
+TRAINED_MODEL = "trained"
+QUALITY_MODEL_DIR = "quality_model"
 #: Folders `dataprep run` writes next to the per-source ones.
-RESERVED_OUTPUT_NAMES = frozenset({"dropped", "tokenizer", "tokens"})
+RESERVED_OUTPUT_NAMES = frozenset({"dropped", "tokenizer", "tokens", QUALITY_MODEL_DIR})
 
 
 class RecipeError(ConfigError):
@@ -54,6 +60,61 @@ class HeuristicConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class QualityTrainingConfig:
+    positive: tuple[str, ...] = option(
+        help="Reference-quality documents: Parquet/JSONL files or globs (LLaMA/RedPajama-v1: ~300k pages "
+        "Wikipedia cites).")
+    negative: tuple[str, ...] = option(
+        help="Random documents of the crawl: Parquet/JSONL files or globs (RedPajama-v1: as many random CCNet "
+        "pages).")
+    fasttext: FastTextTrainConfig = option(
+        factory=FastTextTrainConfig, help="fastText settings, as `dataprep train-quality --help` lists them.")
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityStepConfig(QualityConfig):
+    model: str = option(TRAINED_MODEL, f"fastText model file or `dataprep train-quality` folder (local, gs://); "
+                        f"'{TRAINED_MODEL}' (default): the model `train` builds in this run, in "
+                        f"<output>/{QUALITY_MODEL_DIR}.")
+    train: QualityTrainingConfig | None = option(
+        None, "Train the model first, in the run (a step of its own, skipped on a rerun): positives, "
+        "negatives and fastText settings.")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.model == TRAINED_MODEL and self.train is None:
+            raise ConfigError(f"model: '{TRAINED_MODEL}' needs train (positives and negatives), or name a model")
+
+    def classifier(self, output: str) -> QualityConfig:
+        """The stage's config, with the trained model's place under `output`."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(QualityConfig)}
+        if self.model == TRAINED_MODEL:
+            fields["model"] = os.path.join(output, QUALITY_MODEL_DIR) if "://" not in output \
+                else f"{output.rstrip('/')}/{QUALITY_MODEL_DIR}"
+        return QualityConfig(**fields)
+
+
+@dataclasses.dataclass(frozen=True)
+class DecontaminateStepConfig(DecontaminateConfig):
+    benchmarks: tuple[str, ...] = option(
+        (), "Test sets to remove: shipped names (humaneval) or NAME=PATH (JSONL, JSONL.gz or Parquet files, "
+        "a glob or a folder).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.benchmarks:
+            raise ConfigError("benchmarks: name at least one test set (e.g. humaneval)")
+        for spec in self.benchmarks:
+            try:
+                parse_benchmark(spec)
+            except InputError as error:
+                raise ConfigError(f"benchmarks: {error}") from None
+
+    def stage_config(self) -> DecontaminateConfig:
+        return DecontaminateConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(DecontaminateConfig)})
+
+
+@dataclasses.dataclass(frozen=True)
 class Recipe:
     name: str = option(help="Recipe name: names the default output folder.")
     inputs: tuple[InputConfig, ...] = option(help="What to read, per source.")
@@ -63,9 +124,15 @@ class Recipe:
     langid: LangIdConfig | None = option(factory=LangIdConfig, help="fastText language ID; null disables.")
     heuristics: tuple[HeuristicConfig, ...] = option(
         (), "Heuristic filters in order: preset names or {preset: ..., <option>: ...}.")
+    quality: QualityStepConfig | None = option(
+        None, "fastText quality classifier after the heuristics: metadata.quality.<name> on every document, and "
+        "a keep rule (min_score, keep_top_fraction per source, pareto) or mode: score; null or absent: none.")
     dedup: DedupConfig | None = option(
         None, "Deduplication after the heuristic filters: exact, URL, MinHash, lines "
         "(`preset: books` for Jaccard ≥ 0.9 on long documents); null or absent: none.")
+    decontaminate: DecontaminateStepConfig | None = option(
+        None, "Remove benchmark test sets after dedup (GPT-3: 13-gram spans ± 200 characters), with "
+        "contamination.json; null or absent: none.")
     tokenizer: TrainConfig | None = option(
         None, "Train a sentencepiece BPE tokenizer on the written corpus (into <output>/tokenizer); "
         "null or absent: no tokenizer, no token shards.")
@@ -176,8 +243,21 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
                       for entry in getattr(harmful, name)]
                for name in ("url_blocklist", "badwords") if getattr(harmful, name) is not None},
         )
+    quality = recipe.quality
+    if quality is not None:
+        train = quality.train
+        if train is not None:
+            train = dataclasses.replace(train, positive=tuple(_resolve(p, base_dir) for p in train.positive),
+                                        negative=tuple(_resolve(p, base_dir) for p in train.negative))
+        model = quality.model if quality.model == TRAINED_MODEL else _resolve(quality.model, base_dir)
+        quality = dataclasses.replace(quality, model=model, train=train)
+    decontaminate = recipe.decontaminate
+    if decontaminate is not None:
+        decontaminate = dataclasses.replace(decontaminate, benchmarks=tuple(
+            spec if "=" not in spec else f"{spec.split('=', 1)[0]}={_resolve(spec.split('=', 1)[1], base_dir)}"
+            for spec in decontaminate.benchmarks))
     return dataclasses.replace(recipe, inputs=inputs, output=dataclasses.replace(output, path=path),
-                               langid=langid, harmful=harmful)
+                               langid=langid, harmful=harmful, quality=quality, decontaminate=decontaminate)
 
 
 def _heuristic_entry(entry: Any, origin: str) -> dict:

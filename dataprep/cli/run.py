@@ -58,12 +58,22 @@ def corpus_graph(recipe):
         stages.append(BadWordsFilter(harmful))
     stages.extend(make_heuristic(h.preset, h.options) for h in recipe.heuristics)
     reader = ReaderOptions(max_payload_bytes=max(recipe.extract.max_html_bytes, ReaderOptions.max_payload_bytes))
+    quality = recipe.quality.classifier(recipe.output.path) if recipe.quality is not None else None
+    decontaminate, benchmarks = None, ()
+    if recipe.decontaminate is not None:
+        from dataprep.decontaminate import parse_benchmark
+
+        decontaminate = recipe.decontaminate.stage_config()
+        benchmarks = tuple(parse_benchmark(spec) for spec in recipe.decontaminate.benchmarks)
     return CorpusGraph(inputs=recipe.inputs, extract=Extract(recipe.extract), stages=tuple(stages),
                        dedup=recipe.dedup, output=recipe.output.path, shards=recipe.output.shards,
-                       write_dropped=recipe.output.write_dropped, reader=reader, pre_extract=pre_extract)
+                       write_dropped=recipe.output.write_dropped, reader=reader, pre_extract=pre_extract,
+                       quality=quality, decontaminate=decontaminate, benchmarks=benchmarks)
 
 
-#: The first step of `dataprep run`; the tokenizer and tokens steps are named by their folders.
+#: The steps of `dataprep run`, in order: the quality model (when the recipe trains one), the
+#: corpus; the tokenizer and tokens steps are named by their folders.
+QUALITY_MODEL = "quality_model"
 CORPUS = "corpus"
 
 
@@ -71,8 +81,12 @@ def owned_outputs(recipe) -> dict[str, list[str]]:
     """What each step writes, relative to the output folder: removed before the step is redone."""
     from dataprep.cli.tokenize import TOKENIZER_DIR, TOKENS_DIR
 
-    corpus = list(dict.fromkeys(item.source for item in recipe.inputs)) + ["dropped", "stats.json", "dedup_stats.json"]
-    owned = {CORPUS: corpus}
+    from dataprep.cli.recipe import QUALITY_MODEL_DIR
+
+    corpus = list(dict.fromkeys(item.source for item in recipe.inputs)) + [
+        "dropped", "stats.json", "quality_stats.json", "dedup_stats.json", "contamination.json"]
+    owned = {QUALITY_MODEL: [QUALITY_MODEL_DIR]} if recipe.quality is not None and recipe.quality.train else {}
+    owned[CORPUS] = corpus
     if recipe.tokenizer is not None:
         owned.update({TOKENIZER_DIR: [TOKENIZER_DIR], TOKENS_DIR: [TOKENS_DIR]})
     return owned
@@ -103,6 +117,8 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
     with claim(output, recipe.config_hash(), recipe_record(recipe),
                tuple(name for names in owned.values() for name in names)):
         paths = {"stats": None, "recipe": fs.join(output, RECIPE_FILE)}
+        if QUALITY_MODEL in owned:
+            paths["quality_model"] = _train_quality_model(recipe, steps, beam_flags)
         done = steps.done(CORPUS)
         if done is None:
             steps.begin(CORPUS)
@@ -115,6 +131,33 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
             paths["tokenizer"], paths["tokens"] = train_and_tokenize(
                 corpus, output, recipe.tokenizer, recipe.tokenize, beam_flags, steps=steps)
     return paths
+
+
+def training_inputs(source: str, paths: tuple[str, ...]) -> list:
+    """A side of `quality.train` as inputs, read as `dataprep train-quality` reads its arguments."""
+    import argparse
+
+    from dataprep.cli.corpus import input_configs
+
+    return input_configs(argparse.Namespace(inputs=list(paths), format="auto", source=source, text_field="text",
+                                            url_field="url", id_field="id"))
+
+
+def _train_quality_model(recipe, steps, beam_flags: list[str]) -> str:
+    """The recipe's `quality.train` step: the classifier the corpus step then applies."""
+    from dataprep.cli.recipe import QUALITY_MODEL_DIR
+    from dataprep.cli.train_quality import train_quality_model
+
+    folder = fs.join(recipe.output.path, QUALITY_MODEL_DIR)
+    done = steps.done(QUALITY_MODEL)
+    if done is not None:
+        return done["model"]
+    steps.begin(QUALITY_MODEL)
+    train = recipe.quality.train
+    train_quality_model(training_inputs("positive", train.positive), training_inputs("negative", train.negative),
+                        folder, train.fasttext, beam_flags)
+    steps.commit(QUALITY_MODEL, {"model": folder})
+    return folder
 
 
 def run_command(args, beam_flags: list[str]) -> int:

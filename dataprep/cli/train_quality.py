@@ -65,8 +65,28 @@ def _read_side(folder: str) -> list[tuple[str, str]]:
     return docs
 
 
+def train_quality_model(positives: list, negatives: list, output: str, config: TrainConfig,
+                        beam_flags: list[str]) -> dict:
+    """Sample both sides on Beam into OUTPUT/training/, train fastText on one machine, write
+    model.bin and metrics.json into OUTPUT; returns the metrics. Shared by `dataprep
+    train-quality` and a recipe's `quality.train`."""
+    from dataprep.cli.beam import run_pipeline
+    from pipelines.quality import build_training_set
+
+    training = fs.join(output, "training")
+    print(f"dataprep: sampling up to {config.max_per_side} documents a side → {training}", file=sys.stderr)
+    paths = run_pipeline(lambda pipeline: build_training_set(pipeline, positives, negatives, config.max_per_side,
+                                                             config.seed, training), beam_flags)
+    pos, neg = _read_side(paths["positive"]), _read_side(paths["negative"])
+    print(f"dataprep: training on {len(pos)} positive and {len(neg)} negative documents", file=sys.stderr)
+    try:
+        return train(pos, neg, output, config)
+    except ValueError as error:  # an empty side, a held-out split without both classes
+        raise UsageError(str(error)) from None
+
+
 def run_command(args, beam_flags: list[str]) -> int:
-    from dataprep.cli.beam import check_beam_flags, run_pipeline
+    from dataprep.cli.beam import check_beam_flags
 
     check_beam_flags(beam_flags, "train-quality")
     try:
@@ -76,19 +96,7 @@ def run_command(args, beam_flags: list[str]) -> int:
         raise UsageError(f"--{field.replace('_', '-')}:{rest}") from None
     positives = input_configs(argparse.Namespace(**{**vars(args), "inputs": args.positive, "source": "positive"}))
     negatives = input_configs(argparse.Namespace(**{**vars(args), "inputs": args.negative, "source": "negative"}))
-
-    from pipelines.quality import build_training_set
-
-    training = fs.join(args.output, "training")
-    print(f"dataprep: sampling up to {config.max_per_side} documents a side → {training}", file=sys.stderr)
-    paths = run_pipeline(lambda pipeline: build_training_set(pipeline, positives, negatives, config.max_per_side,
-                                                             config.seed, training), beam_flags)
-    pos, neg = _read_side(paths["positive"]), _read_side(paths["negative"])
-    print(f"dataprep: training on {len(pos)} positive and {len(neg)} negative documents", file=sys.stderr)
-    try:
-        metrics = train(pos, neg, args.output, config)
-    except ValueError as error:  # an empty side, a held-out split without both classes
-        raise UsageError(str(error)) from None
+    metrics = train_quality_model(positives, negatives, args.output, config, beam_flags)
     summary = {key: metrics[key] for key in ("precision", "recall", "f1", "roc_auc")}
     print(f"held-out {metrics['documents']['heldout']}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     for name in metrics["model_bytes"]:

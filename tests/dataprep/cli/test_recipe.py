@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import textwrap
 
 import pytest
@@ -403,6 +404,10 @@ def _default_at(path: list[str]):
         cls = inner[0]
 
 
+COMPANIONS = {"quality": {"mode": "score", "train": {"positive": ["p.jsonl"], "negative": ["n.jsonl"]}},
+              "decontaminate": {"benchmarks": ["humaneval"]}}
+
+
 def test_every_key_recipe_help_prints_is_accepted_by_the_parser(capsys):
     keys = _printed_keys(capsys)
     assert "heuristics[].options" in keys and "output.shards" in keys and "langid.threshold" in keys
@@ -427,7 +432,14 @@ def test_every_key_recipe_help_prints_is_accepted_by_the_parser(capsys):
             for part in path[:-1]:
                 node = node.setdefault(part, {})
             node[path[-1]] = value
-        parse_recipe(data, base_dir="/base", origin="r.yaml")  # raises if a printed key is refused
+        if path[0] in COMPANIONS:  # blocks with required companions get them, the key on top
+            data[path[0]] = {**COMPANIONS[path[0]], **data.get(path[0], {})}
+        try:
+            parse_recipe(data, base_dir="/base", origin="r.yaml")
+        except RecipeError as error:
+            # A default may clash with a companion (quality.mode filter needs a rule): fine. A key
+            # or a value's type the parser refuses is the defect this test is for.
+            assert not re.search(r"unknown (key|option)|expected ", str(error)), (key, str(error))
 
 
 def test_heuristic_options_as_a_mapping_or_inline_are_the_same():
@@ -436,3 +448,39 @@ def test_heuristic_options_as_a_mapping_or_inline_are_the_same():
     assert inline == nested and inline.config_hash() == nested.config_hash()
     assert "given both inline and under options" in error_of(
         minimal(heuristics=[{"preset": "c4", "min_words_per_line": 3, "options": {"min_words_per_line": 4}}]))
+
+
+# --- quality classifier and decontamination blocks --------------------------------------------
+
+
+def test_a_quality_block_trains_in_the_run_or_names_a_model():
+    trained = parse_recipe(minimal(quality={"mode": "score", "train": {"positive": ["good/*.jsonl"],
+                                                                     "negative": "bad.parquet"}}), base_dir="/base")
+    assert trained.quality.model == "trained"
+    assert trained.quality.train.positive == ("/base/good/*.jsonl",) and trained.quality.train.negative == (
+        "/base/bad.parquet",)
+    assert trained.quality.classifier("/out/run").model == "/out/run/quality_model"
+    named = parse_recipe(minimal(quality={"model": "models/q.bin", "min_score": 0.25}), base_dir="/base")
+    assert named.quality.classifier("/out/run").model == "/base/models/q.bin"
+    # The output folder is not part of the identity: a moved folder keeps its config hash.
+    assert "quality_model" not in str(trained.identity())
+
+
+@pytest.mark.parametrize("quality, expected", [
+    ({"mode": "score"}, "model: 'trained' needs train"),
+    ({"model": "q.bin"}, "mode filter needs exactly one of"),
+    ({"model": "q.bin", "mode": "score", "min_score": 0.3}, "mode score writes scores only"),
+    ({"model": "q.bin", "min_score": 1.5}, "min_score: must be in [0, 1]"),
+    ({"model": "q.bin", "mode": "score", "train": {"positive": ["p"]}}, "missing required key 'negative'"),
+])
+def test_bad_quality_blocks_are_one_line_errors(quality, expected):
+    assert expected in error_of(minimal(quality=quality))
+
+
+def test_a_decontaminate_block_names_shipped_or_local_benchmarks():
+    recipe = parse_recipe(minimal(decontaminate={"benchmarks": ["humaneval", "mine=tests/mine.jsonl"], "ngram": 8,
+                                                 "min_words": 8}), base_dir="/base")
+    assert recipe.decontaminate.benchmarks == ("humaneval", "mine=/base/tests/mine.jsonl")
+    assert recipe.decontaminate.stage_config().ngram == 8
+    assert "benchmarks: name at least one test set" in error_of(minimal(decontaminate={"ngram": 13}))
+    assert "expected NAME=PATH or a shipped benchmark" in error_of(minimal(decontaminate={"benchmarks": ["mmlu"]}))

@@ -138,8 +138,11 @@ def test_paths_relative_to_the_output():
 def _recipe(tmp_path, name, **output):
     """The quickstart with absolute input paths (and `output` changes), as a file."""
     data = yaml.safe_load(QUICKSTART.read_text())
+    absolute = lambda paths: [str((QUICKSTART.parent / path).resolve()) for path in paths]  # noqa: E731
     for item in data["inputs"]:
-        item["paths"] = [str((QUICKSTART.parent / path).resolve()) for path in item["paths"]]
+        item["paths"] = absolute(item["paths"])
+    train = data["quality"]["train"]
+    train["positive"], train["negative"] = absolute(train["positive"]), absolute(train["negative"])
     data["output"].update(output)
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))
