@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
+import os
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -86,3 +89,23 @@ def tiny_recipe(tiny_corpus, tmp_path_factory):
         return parse_recipe(data)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def run_and_hash():
+    """`run(recipe, output, beam_args=())`: the recipe run into `output`, then the sha256 of
+    every file there by relative path: how tests compare whole outputs byte for byte."""
+    from dataprep.cli.run import run_recipe
+
+    def run(recipe, output, beam_args=()):
+        recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=str(output)))
+        run_recipe(recipe, list(beam_args))
+        digests = {}
+        for folder, _, files in os.walk(output):
+            for name in files:
+                path = os.path.join(folder, name)
+                with open(path, "rb") as handle:
+                    digests[os.path.relpath(path, output)] = hashlib.sha256(handle.read()).hexdigest()
+        return digests
+
+    return run

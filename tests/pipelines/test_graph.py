@@ -4,9 +4,7 @@ byte-identical files whatever the runner or worker count."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import os
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -15,7 +13,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from dataprep.cli.run import corpus_graph, run_recipe
+from dataprep.cli.run import corpus_graph
 from pipelines.graph import front_half
 
 pytestmark = pytest.mark.slow
@@ -47,27 +45,11 @@ def test_front_half_keeps_good_pages_and_gives_every_drop_a_reason(tiny_recipe):
         )
 
 
-def _run_and_hash(recipe, output, beam_args):
-    recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=str(output)))
-    run_recipe(recipe, beam_args)
-    return _hashes(output)
-
-
-def _hashes(output):
-    digests = {}
-    for folder, _, files in os.walk(output):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                digests[os.path.relpath(path, output)] = hashlib.sha256(handle.read()).hexdigest()
-    return digests
-
-
 @pytest.fixture(scope="module")
-def default_run(tiny_recipe, tmp_path_factory):
+def default_run(tiny_recipe, tmp_path_factory, run_and_hash):
     """One in-process run of the tiny recipe, shared by the tests that read its outputs."""
     output = tmp_path_factory.mktemp("default") / "run"
-    return output, _run_and_hash(tiny_recipe(), output, [])
+    return output, run_and_hash(tiny_recipe(), output)
 
 
 def test_outputs_are_complete_and_readable(default_run):
@@ -106,24 +88,24 @@ def test_datasets_reads_the_shards(default_run):
     assert all(json.loads(m)["lang"] == "en" for m in dataset["metadata"])
 
 
-def test_two_worker_processes_write_the_same_bytes_as_one(default_run, tiny_recipe, tmp_path):
+def test_two_worker_processes_write_the_same_bytes_as_one(default_run, tiny_recipe, tmp_path, run_and_hash):
     _, one = default_run
-    two = _run_and_hash(tiny_recipe(), tmp_path / "two",
+    two = run_and_hash(tiny_recipe(), tmp_path / "two",
                         ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
     assert one == two
 
 
-def test_portable_runner_writes_the_same_bytes(default_run, tiny_recipe, tmp_path):
+def test_portable_runner_writes_the_same_bytes(default_run, tiny_recipe, tmp_path, run_and_hash):
     """The Fn API path Dataflow and Spark use: everything pickles and crosses the runner API."""
     _, direct = default_run
-    portable = _run_and_hash(
+    portable = run_and_hash(
         tiny_recipe(), tmp_path / "portable",
         ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
     )
     assert direct == portable
 
 
-def test_an_output_folder_is_not_shared_by_two_recipes(default_run, tiny_recipe, tmp_path):
+def test_an_output_folder_is_not_shared_by_two_recipes(default_run, tiny_recipe, tmp_path, run_and_hash):
     import shutil
 
     from dataprep.outputs import OutputError
@@ -131,10 +113,10 @@ def test_an_output_folder_is_not_shared_by_two_recipes(default_run, tiny_recipe,
     output, digests = default_run
     shutil.copytree(output, tmp_path / "run")
     recipe = tiny_recipe()
-    assert _run_and_hash(recipe, tmp_path / "run", []) == digests  # the same recipe again: allowed
+    assert run_and_hash(recipe, tmp_path / "run", []) == digests  # the same recipe again: allowed
     stricter = dataclasses.replace(recipe, langid=dataclasses.replace(recipe.langid, threshold=0.9))
     with pytest.raises(OutputError, match="another recipe"):
-        _run_and_hash(stricter, tmp_path / "run", [])
+        run_and_hash(stricter, tmp_path / "run", [])
 
 
 def test_a_folder_given_as_an_input_is_a_clear_error(tiny_corpus):

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
-import os
 import re
 import time
 import timeit
 
 import pytest
 
-from dataprep.cli.run import run_recipe
 from dataprep.document import Document, Drop
 from pipelines import progress
 from pipelines.stage import Router
@@ -28,18 +24,6 @@ def progress_every(monkeypatch):
     progress.configure(None)
 
 
-def _run(recipe, output):
-    recipe = dataclasses.replace(recipe, output=dataclasses.replace(recipe.output, path=str(output)))
-    run_recipe(recipe, [])
-    digests = {}
-    for folder, _, files in os.walk(output):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                digests[os.path.relpath(path, output)] = hashlib.sha256(handle.read()).hexdigest()
-    return digests
-
-
 def last_counts(err: str) -> dict[str, tuple[int, int]]:
     """The last progress line of each stage: (in, kept)."""
     counts = {}
@@ -51,9 +35,9 @@ def last_counts(err: str) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.slow
 def test_an_in_process_run_reports_every_stage_with_the_counts_of_its_stats(tiny_recipe, tmp_path, capfd,
-                                                                          progress_every):
+                                                                          progress_every, run_and_hash):
     progress_every(0.0)  # a line on every document: the last one of each stage holds its totals
-    _run(tiny_recipe(), tmp_path / "out")
+    run_and_hash(tiny_recipe(), tmp_path / "out")
     _, err = capfd.readouterr()
     counts = last_counts(err)
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
@@ -67,12 +51,13 @@ def test_an_in_process_run_reports_every_stage_with_the_counts_of_its_stats(tiny
 
 
 @pytest.mark.slow
-def test_progress_changes_no_output_byte_and_is_off_unless_asked(tiny_recipe, tmp_path, capfd, progress_every):
-    quiet = _run(tiny_recipe(), tmp_path / "quiet")
+def test_progress_changes_no_output_byte_and_is_off_unless_asked(tiny_recipe, tmp_path, capfd, progress_every,
+                                                                 run_and_hash):
+    quiet = run_and_hash(tiny_recipe(), tmp_path / "quiet")
     _, err = capfd.readouterr()
     assert not [line for line in err.splitlines() if line.startswith("dataprep:")]
     progress_every(0.0)
-    assert _run(tiny_recipe(), tmp_path / "progress") == quiet
+    assert run_and_hash(tiny_recipe(), tmp_path / "progress") == quiet
     _, err = capfd.readouterr()
     assert last_counts(err)
 
