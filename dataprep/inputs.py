@@ -16,6 +16,7 @@ import re
 
 from dataprep import fs
 from dataprep.config import option
+from dataprep.sources.code import CODE_SUFFIXES
 
 #: Extensions per input format; jsonl files may also be .gz / .zst / .zstd compressed.
 FORMAT_SUFFIXES = {
@@ -23,6 +24,16 @@ FORMAT_SUFFIXES = {
     "html": (".html", ".htm"),
     "jsonl": tuple(base + packed for base in (".jsonl", ".json", ".ndjson") for packed in ("", ".gz", ".zst", ".zstd")),
     "parquet": (".parquet",),
+    # Before mediawiki: both are .xml, and format_of takes the first match.
+    "stackexchange": tuple(base + packed for base in ("/posts.xml", "-posts.xml") for packed in ("", ".bz2", ".gz", ".zst")),
+    "mediawiki": tuple(".xml" + packed for packed in ("", ".bz2", ".gz", ".zst")),
+    # Per-source preparers (dataprep/sources/): a checkout's code files, Gutenberg books, arXiv
+    # e-prints (after jsonl/warc/mediawiki, so `.json.gz` or `.xml.gz` never reads as an e-print:
+    # arXiv names its files `<id>.gz` whatever they hold). code_export is JSONL/Parquet by content.
+    "code_tree": CODE_SUFFIXES,
+    "code_export": (),
+    "gutenberg": (".txt", ".txt.gz", ".txt.zst"),
+    "arxiv": (".tex", ".tex.gz", ".tar", ".tar.gz", ".tgz", ".gz"),
 }
 FORMATS = tuple(FORMAT_SUFFIXES)
 #: `dataprep run` writes rejected documents here, beside the kept ones: never read as a corpus

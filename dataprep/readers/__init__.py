@@ -21,7 +21,11 @@ from dataprep.readers.jsonl import read_jsonl
 from dataprep.readers.parquet import read_parquet
 from dataprep.readers.warc import read_warc as _read_warc
 
-FORMATS = ("warc", "html", "jsonl", "parquet")
+FORMATS = ("warc", "html", "jsonl", "parquet", "stackexchange", "mediawiki", "code_tree", "code_export", "gutenberg",
+           "arxiv")
+# Source formats whose files are free text (code, books, LaTeX) and may look like anything to
+# sniff_format, or JSONL/Parquet under another name: what each accepts (None: not sniffed).
+_SOURCE_SNIFF = {"code_tree": None, "gutenberg": None, "arxiv": None, "code_export": ("jsonl", "parquet")}
 
 __all__ = [
     "FORMATS", "ReadFailure", "ReadOutcome", "ReaderOptions", "Record", "read_html_file", "read_jsonl",
@@ -50,6 +54,27 @@ def read_records(
         yield from read_html_file(fileobj, location, source, options)
     elif fmt == "jsonl":
         yield from read_jsonl(fileobj, path, location, source, options)
+    elif fmt == "mediawiki":
+        from dataprep.sources.wikipedia import read_mediawiki  # lazy: mwparserfromhell only when used
+
+        yield from read_mediawiki(fileobj, location, source, options)
+    elif fmt in ("code_tree", "code_export"):
+        from dataprep.sources import code
+
+        reader = code.read_code_tree if fmt == "code_tree" else code.read_code_export
+        yield from reader(fileobj, path, location, source, options)
+    elif fmt == "gutenberg":
+        from dataprep.sources.books import read_gutenberg
+
+        yield from read_gutenberg(fileobj, path, location, source, options)
+    elif fmt == "arxiv":
+        from dataprep.sources.arxiv import read_arxiv
+
+        yield from read_arxiv(fileobj, path, location, source, options)
+    elif fmt == "stackexchange":
+        from dataprep.sources.stackexchange import read_stackexchange
+
+        yield from read_stackexchange(fileobj, location, source, options)
     else:
         yield from read_parquet(fileobj, location, source, options)
 
@@ -62,6 +87,8 @@ def read_warc(fileobj: IO[bytes], path: str, location: str, source: str, options
 def format_mismatch(first_bytes: bytes, fmt: str) -> str | None:
     """'declared warc but its first bytes look like html', or None when they agree."""
     looks = sniff_format(first_bytes)
+    if fmt in _SOURCE_SNIFF and (_SOURCE_SNIFF[fmt] is None or looks in _SOURCE_SNIFF[fmt]):
+        return None
     if looks is not None and looks != fmt:
         return f"declared {fmt} but its first bytes look like {looks}"
     return None
