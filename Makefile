@@ -31,6 +31,7 @@ bench: install
 	$(PY) bench/harmful.py
 	$(PY) bench/decontaminate.py
 	$(PY) bench/quality.py
+	$(PY) bench/lm.py
 
 clean:
 	rm -rf out .pytest_cache
