@@ -1,5 +1,5 @@
-"""The corpus graph: read → URL blocklist → extract → document stages → quality classifier →
-dedup → decontamination → Parquet + stats. Built, never run.
+"""The corpus graph: read → URL blocklist → extract → document stages → perplexity → quality
+classifier → dedup → decontamination → Parquet + stats. Built, never run.
 
 The face (`dataprep/cli/run.py`) turns a recipe into a `CorpusGraph` (which stages, in which
 order, with which settings) and runs what `build` adds to its pipeline. Output layout under
@@ -7,6 +7,7 @@ order, with which settings) and runs what `build` adds to its pipeline. Output l
     <source>/<source>-0000i-of-0000N.parquet   kept documents, per source
     dropped/dropped-0000i-of-0000N.parquet     dropped documents with drop_stage/drop_reason
     stats.json                                 documents, characters and a kept digest per stage and reason
+    perplexity_stats.json                      head/middle/tail cut-offs per language, with an n-gram model
     quality_stats.json                         score histograms and top-fraction cut-offs, with a classifier
     dedup_stats.json                           cluster sizes and rounds, when dedup runs
     contamination.json                         per benchmark: examples found, documents cut, when it runs
@@ -22,11 +23,13 @@ from dataprep import fs
 from dataprep.decontaminate import STAGE as DECONTAMINATE, DecontaminateConfig
 from dataprep.dedup import DedupConfig
 from dataprep.inputs import InputConfig
+from dataprep.lm import Perplexity, PerplexityConfig
 from dataprep.quality import QualityClassifier, QualityConfig
 from dataprep.readers import ReaderOptions, ReadOutcome
 from dataprep.stage import Stage
 from pipelines.decontaminate import Decontaminate, WriteContamination
 from pipelines.dedup import Deduplicate, WriteDedupStats
+from pipelines.lm import PerplexityFilter
 from pipelines.quality import QualityFilter, score_stats_document
 from pipelines.read import ReadInput, expand_input
 from pipelines.stage import DROPPED, KEPT, STATS, ApplyStage, camel
@@ -51,6 +54,7 @@ class CorpusGraph:
     # after reading, before extraction: a page they drop is never extracted.
     pre_extract: tuple[Stage, ...] = ()
     # Corpus-wide steps after the document stages, in this order.
+    perplexity: PerplexityConfig | None = None  # bucket cut-offs are percentiles over each language
     quality: QualityConfig | None = None  # a keep_top_fraction cut-off is a quantile over each source
     decontaminate: DecontaminateConfig | None = None
     benchmarks: tuple = ()  # BenchmarkConfig or loaded Benchmark, with `decontaminate`
@@ -58,6 +62,7 @@ class CorpusGraph:
     def stage_order(self) -> list[str]:
         order = [ReadOutcome.name] + [stage.name for stage in self.pre_extract] + [self.extract.name]
         order += [stage.name for stage in self.stages]
+        order += [Perplexity.name] if self.perplexity is not None else []
         order += [QualityClassifier.name] if self.quality is not None else []
         order += self.dedup.stage_names() if self.dedup is not None else []
         return order + ([DECONTAMINATE] if self.decontaminate is not None else [])
@@ -110,6 +115,11 @@ def front_half(pipeline: beam.Pipeline, graph: CorpusGraph) -> FrontHalf:
     )
 
 
+def cutoffs_document(rows: list) -> dict:
+    """[(lang, [head/middle, middle/tail])] → perplexity_stats.json."""
+    return {"cutoffs": {lang or "(none)": list(pair) for lang, pair in sorted(rows)}}
+
+
 def build(pipeline: beam.Pipeline, graph: CorpusGraph) -> dict:
     """Add the corpus graph and its writes to `pipeline`; returns the output paths."""
     output = graph.output
@@ -124,6 +134,10 @@ def build(pipeline: beam.Pipeline, graph: CorpusGraph) -> dict:
         kept = family.kept
         return family
 
+    if graph.perplexity is not None:
+        bucketed = step(kept | "Perplexity" >> PerplexityFilter(graph.perplexity))  # metadata.perplexity(_bucket)
+        paths["perplexity_stats"] = fs.join(output, "perplexity_stats.json")
+        bucketed.cutoffs | "WritePerplexityStats" >> WriteJson(paths["perplexity_stats"], cutoffs_document)
     if graph.quality is not None:
         scored = step(kept | "Quality" >> QualityFilter(graph.quality))  # Document with metadata.quality.<name>
         paths["quality_stats"] = fs.join(output, "quality_stats.json")

@@ -105,3 +105,15 @@ def test_the_quickstart_trains_a_quality_model_scores_every_page_and_reports_con
     assert len(scores) == len(kept) and all(0.0 <= score <= 1.0 for score in scores)
     contamination = json.loads((quickstart / "contamination.json").read_text())
     assert contamination["benchmarks"]["humaneval"]["examples"] == 164
+
+
+def test_the_quickstart_trains_an_ngram_model_and_buckets_every_page_by_language(quickstart):
+    settings = json.loads((quickstart / "lm_model" / "lm.json").read_text())
+    assert settings["order"] == 5 and all(count > 0 for count in settings["ngrams"])
+    cutoffs = json.loads((quickstart / "perplexity_stats.json").read_text())["cutoffs"]
+    kept = [json.loads(row["metadata"]) for row in pq.read_table(quickstart / "web").to_pylist()]
+    from dataprep.lm import bucket_of
+
+    assert {metadata["perplexity_bucket"] for metadata in kept} == {"head", "middle", "tail"}
+    for metadata in kept:  # every page's bucket follows its language's written cut-offs
+        assert metadata["perplexity_bucket"] == bucket_of(metadata["perplexity"], cutoffs[metadata["lang"]])

@@ -109,6 +109,8 @@ def preflight(recipe) -> None:
         check_lists(recipe.harmful)
     for item in recipe.inputs:
         check_formats(item, expand_input(item))  # InputError (one line) when a pattern matches nothing
+    if recipe.perplexity is not None:
+        check_perplexity(recipe.perplexity)
     if recipe.quality is not None:
         check_quality(recipe.quality)
     if recipe.decontaminate is not None:
@@ -134,6 +136,21 @@ def check_formats(item, files) -> None:
         mismatch = format_mismatch(head, item.format)
         if mismatch is not None:
             raise UsageError(f"input {item.source!r}: {file.path}: {mismatch}")
+
+
+def check_perplexity(perplexity) -> None:
+    """Named train-lm folders hold a model and its tokenizer; a model the run trains has a corpus."""
+    from dataprep.cli.recipe import TRAINED_MODEL
+    from dataprep.cli.run import training_inputs
+    from dataprep.lm.stage import model_files
+    from pipelines.read import expand_input
+
+    for folder in perplexity.models.values():
+        if folder != TRAINED_MODEL:
+            model_files(folder)  # ConfigError naming the folder
+    if perplexity.train is not None:
+        for item in training_inputs("lm", perplexity.train.corpus):
+            expand_input(item)
 
 
 def check_quality(quality) -> None:

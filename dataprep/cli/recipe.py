@@ -25,6 +25,7 @@ from dataprep.extract import ExtractConfig
 from dataprep.harmful import HarmfulConfig
 from dataprep.inputs import InputConfig, InputError
 from dataprep.langid import DEFAULT_MODEL, LangIdConfig
+from dataprep.lm import PerplexityConfig
 from dataprep.quality import QualityConfig
 from dataprep.quality import TrainConfig as FastTextTrainConfig
 from tokenizer.job import TokenizeConfig
@@ -35,8 +36,14 @@ _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
 #: `quality.model` naming the model `quality.train` builds in the run, in <output>/quality_model.
 TRAINED_MODEL = "trained"
 QUALITY_MODEL_DIR = "quality_model"
+#: `perplexity.models` naming the n-gram model `perplexity.train` builds in the run, in <output>/lm_model.
+LM_MODEL_DIR = "lm_model"
 #: Folders `dataprep run` writes next to the per-source ones.
-RESERVED_OUTPUT_NAMES = frozenset({"dropped", "tokenizer", "tokens", QUALITY_MODEL_DIR})
+RESERVED_OUTPUT_NAMES = frozenset({"dropped", "tokenizer", "tokens", QUALITY_MODEL_DIR, LM_MODEL_DIR})
+
+
+def _under(output: str, folder: str) -> str:
+    return os.path.join(output, folder) if "://" not in output else f"{output.rstrip('/')}/{folder}"
 
 
 class RecipeError(ConfigError):
@@ -89,9 +96,40 @@ class QualityStepConfig(QualityConfig):
         """The stage's config, with the trained model's place under `output`."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(QualityConfig)}
         if self.model == TRAINED_MODEL:
-            fields["model"] = os.path.join(output, QUALITY_MODEL_DIR) if "://" not in output \
-                else f"{output.rstrip('/')}/{QUALITY_MODEL_DIR}"
+            fields["model"] = _under(output, QUALITY_MODEL_DIR)
         return QualityConfig(**fields)
+
+
+@dataclasses.dataclass(frozen=True)
+class LmTrainingConfig:
+    corpus: tuple[str, ...] = option(
+        help="Text to train the n-gram model on: Parquet/JSONL files or globs (CCNet: that language's Wikipedia).")
+    order: int = option(5, "N-gram order (CCNet: 5).", range=(1, 10))
+    vocab_size: int = option(8000, "Pieces of the model's own SentencePiece tokenizer, trained on the corpus.",
+                             range=(260, None))
+    prune: bool = option(False, "Prune singletons of order ≥ 3 (lmplz --prune 0 0 1).")
+
+
+@dataclasses.dataclass(frozen=True)
+class PerplexityStepConfig(PerplexityConfig):
+    models: dict[str, str] = option(
+        factory=lambda: {"*": TRAINED_MODEL}, help=f"Language (metadata.lang) → a `dataprep train-lm` folder; `*` "
+        f"serves every other language; '{TRAINED_MODEL}' (the default for `*`): the model `train` builds in this "
+        f"run, in <output>/{LM_MODEL_DIR}.")
+    train: LmTrainingConfig | None = option(
+        None, "Train the n-gram model first, in the run (a step of its own, skipped on a rerun).")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if TRAINED_MODEL in self.models.values() and self.train is None:
+            raise ConfigError(f"models: '{TRAINED_MODEL}' needs train (a corpus), or name train-lm folders")
+
+    def stage_config(self, output: str) -> PerplexityConfig:
+        """The stage's config, with the trained model's place under `output`."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(PerplexityConfig)}
+        fields["models"] = {lang: _under(output, LM_MODEL_DIR) if folder == TRAINED_MODEL else folder
+                            for lang, folder in self.models.items()}
+        return PerplexityConfig(**fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +162,9 @@ class Recipe:
     langid: LangIdConfig | None = option(factory=LangIdConfig, help="fastText language ID; null disables.")
     heuristics: tuple[HeuristicConfig, ...] = option(
         (), "Heuristic filters in order: preset names or {preset: ..., <option>: ...}.")
+    perplexity: PerplexityStepConfig | None = option(
+        None, "CCNet's n-gram perplexity after the heuristics: metadata.perplexity and a head/middle/tail bucket "
+        "(per-language 30/60 percentiles, or given cut-offs), keep buckets or max_perplexity; null or absent: none.")
     quality: QualityStepConfig | None = option(
         None, "fastText quality classifier after the heuristics: metadata.quality.<name> on every document, and "
         "a keep rule (min_score, keep_top_fraction per source, pareto) or mode: score; null or absent: none.")
@@ -251,13 +292,22 @@ def parse_recipe(data: dict, base_dir: str = ".", origin: str = "recipe") -> Rec
                                         negative=tuple(_resolve(p, base_dir) for p in train.negative))
         model = quality.model if quality.model == TRAINED_MODEL else _resolve(quality.model, base_dir)
         quality = dataclasses.replace(quality, model=model, train=train)
+    perplexity = recipe.perplexity
+    if perplexity is not None:
+        train = perplexity.train
+        if train is not None:
+            train = dataclasses.replace(train, corpus=tuple(_resolve(p, base_dir) for p in train.corpus))
+        perplexity = dataclasses.replace(perplexity, train=train, models={
+            lang: folder if folder == TRAINED_MODEL else _resolve(folder, base_dir)
+            for lang, folder in perplexity.models.items()})
     decontaminate = recipe.decontaminate
     if decontaminate is not None:
         decontaminate = dataclasses.replace(decontaminate, benchmarks=tuple(
             spec if "=" not in spec else f"{spec.split('=', 1)[0]}={_resolve(spec.split('=', 1)[1], base_dir)}"
             for spec in decontaminate.benchmarks))
     return dataclasses.replace(recipe, inputs=inputs, output=dataclasses.replace(output, path=path),
-                               langid=langid, harmful=harmful, quality=quality, decontaminate=decontaminate)
+                               langid=langid, harmful=harmful, perplexity=perplexity, quality=quality,
+                               decontaminate=decontaminate)
 
 
 def _heuristic_entry(entry: Any, origin: str) -> dict:

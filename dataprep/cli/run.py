@@ -59,6 +59,7 @@ def corpus_graph(recipe):
     stages.extend(make_heuristic(h.preset, h.options) for h in recipe.heuristics)
     reader = ReaderOptions(max_payload_bytes=max(recipe.extract.max_html_bytes, ReaderOptions.max_payload_bytes))
     quality = recipe.quality.classifier(recipe.output.path) if recipe.quality is not None else None
+    perplexity = recipe.perplexity.stage_config(recipe.output.path) if recipe.perplexity is not None else None
     decontaminate, benchmarks = None, ()
     if recipe.decontaminate is not None:
         from dataprep.decontaminate import parse_benchmark
@@ -68,12 +69,14 @@ def corpus_graph(recipe):
     return CorpusGraph(inputs=recipe.inputs, extract=Extract(recipe.extract), stages=tuple(stages),
                        dedup=recipe.dedup, output=recipe.output.path, shards=recipe.output.shards,
                        write_dropped=recipe.output.write_dropped, reader=reader, pre_extract=pre_extract,
-                       quality=quality, decontaminate=decontaminate, benchmarks=benchmarks)
+                       perplexity=perplexity, quality=quality, decontaminate=decontaminate,
+                       benchmarks=benchmarks)
 
 
 #: The steps of `dataprep run`, in order: the quality model (when the recipe trains one), the
 #: corpus; the tokenizer and tokens steps are named by their folders.
 QUALITY_MODEL = "quality_model"
+LM_MODEL = "lm_model"
 CORPUS = "corpus"
 
 
@@ -81,11 +84,16 @@ def owned_outputs(recipe) -> dict[str, list[str]]:
     """What each step writes, relative to the output folder: removed before the step is redone."""
     from dataprep.cli.tokenize import TOKENIZER_DIR, TOKENS_DIR
 
-    from dataprep.cli.recipe import QUALITY_MODEL_DIR
+    from dataprep.cli.recipe import LM_MODEL_DIR, QUALITY_MODEL_DIR
 
     corpus = list(dict.fromkeys(item.source for item in recipe.inputs)) + [
-        "dropped", "stats.json", "quality_stats.json", "dedup_stats.json", "contamination.json"]
-    owned = {QUALITY_MODEL: [QUALITY_MODEL_DIR]} if recipe.quality is not None and recipe.quality.train else {}
+        "dropped", "stats.json", "perplexity_stats.json", "quality_stats.json", "dedup_stats.json",
+        "contamination.json"]
+    owned = {}
+    if recipe.perplexity is not None and recipe.perplexity.train is not None:
+        owned[LM_MODEL] = [LM_MODEL_DIR]
+    if recipe.quality is not None and recipe.quality.train is not None:
+        owned[QUALITY_MODEL] = [QUALITY_MODEL_DIR]
     owned[CORPUS] = corpus
     if recipe.tokenizer is not None:
         owned.update({TOKENIZER_DIR: [TOKENIZER_DIR], TOKENS_DIR: [TOKENS_DIR]})
@@ -117,6 +125,8 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
     with claim(output, recipe.config_hash(), recipe_record(recipe),
                tuple(name for names in owned.values() for name in names)):
         paths = {"stats": None, "recipe": fs.join(output, RECIPE_FILE)}
+        if LM_MODEL in owned:
+            paths["lm_model"] = _train_lm_model(recipe, steps, beam_flags)
         if QUALITY_MODEL in owned:
             paths["quality_model"] = _train_quality_model(recipe, steps, beam_flags)
         done = steps.done(CORPUS)
@@ -141,6 +151,26 @@ def training_inputs(source: str, paths: tuple[str, ...]) -> list:
 
     return input_configs(argparse.Namespace(inputs=list(paths), format="auto", source=source, text_field="text",
                                             url_field="url", id_field="id"))
+
+
+def _train_lm_model(recipe, steps, beam_flags: list[str]) -> str:
+    """The recipe's `perplexity.train` step: the n-gram model the corpus step then scores with."""
+    import argparse
+
+    from dataprep.cli.recipe import LM_MODEL_DIR
+    from dataprep.cli.train_lm import train_lm
+
+    folder = fs.join(recipe.output.path, LM_MODEL_DIR)
+    done = steps.done(LM_MODEL)
+    if done is not None:
+        return done["model"]
+    steps.begin(LM_MODEL)
+    train = recipe.perplexity.train
+    train_lm(argparse.Namespace(inputs=list(train.corpus), output=folder, order=train.order, tokenizer=None,
+                                vocab_size=train.vocab_size, prune=train.prune, gzip=False, format="auto",
+                                source="lm", text_field="text", url_field="url", id_field="id"), beam_flags)
+    steps.commit(LM_MODEL, {"model": folder})
+    return folder
 
 
 def _train_quality_model(recipe, steps, beam_flags: list[str]) -> str:

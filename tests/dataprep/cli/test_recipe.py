@@ -405,6 +405,7 @@ def _default_at(path: list[str]):
 
 
 COMPANIONS = {"quality": {"mode": "score", "train": {"positive": ["p.jsonl"], "negative": ["n.jsonl"]}},
+              "perplexity": {"train": {"corpus": ["wiki.jsonl"]}},
               "decontaminate": {"benchmarks": ["humaneval"]}}
 
 
@@ -484,3 +485,16 @@ def test_a_decontaminate_block_names_shipped_or_local_benchmarks():
     assert recipe.decontaminate.stage_config().ngram == 8
     assert "benchmarks: name at least one test set" in error_of(minimal(decontaminate={"ngram": 13}))
     assert "expected NAME=PATH or a shipped benchmark" in error_of(minimal(decontaminate={"benchmarks": ["mmlu"]}))
+
+
+def test_a_perplexity_block_trains_in_the_run_or_names_train_lm_folders():
+    trained = parse_recipe(minimal(perplexity={"train": {"corpus": ["wiki/*.jsonl"], "vocab_size": 4000},
+                                               "keep": ["head", "middle"]}), base_dir="/base")
+    assert trained.perplexity.models == {"*": "trained"}
+    assert trained.perplexity.train.corpus == ("/base/wiki/*.jsonl",)
+    assert trained.perplexity.stage_config("/out/run").models == {"*": "/out/run/lm_model"}
+    named = parse_recipe(minimal(perplexity={"models": {"en": "lm/en", "de": "/abs/de"}, "cutoffs": {"en": [10, 20]}}),
+                         base_dir="/base")
+    assert named.perplexity.stage_config("/o").models == {"en": "/base/lm/en", "de": "/abs/de"}
+    assert "models: 'trained' needs train" in error_of(minimal(perplexity={"keep": ["head"]}))
+    assert "vocab_size: must be ≥ 260" in error_of(minimal(perplexity={"train": {"corpus": ["w"], "vocab_size": 10}}))

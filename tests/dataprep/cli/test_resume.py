@@ -143,6 +143,7 @@ def _recipe(tmp_path, name, **output):
         item["paths"] = absolute(item["paths"])
     train = data["quality"]["train"]
     train["positive"], train["negative"] = absolute(train["positive"]), absolute(train["negative"])
+    data["perplexity"]["train"]["corpus"] = absolute(data["perplexity"]["train"]["corpus"])
     data["output"].update(output)
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))
