@@ -144,13 +144,26 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
 
 
 def training_inputs(source: str, paths: tuple[str, ...]) -> list:
-    """A side of `quality.train` as inputs, read as `dataprep train-quality` reads its arguments."""
+    """A training corpus (`quality.train` sides, `perplexity.train`) as inputs, read as the
+    standalone commands read their arguments (a folder is its Parquet shards)."""
     import argparse
 
     from dataprep.cli.corpus import input_configs
 
     return input_configs(argparse.Namespace(inputs=list(paths), format="auto", source=source, text_field="text",
                                             url_field="url", id_field="id"))
+
+
+def _model_step(steps, step: str, folder: str, train) -> str:
+    """A model the recipe trains before the corpus step, into `folder`: skipped while its marker
+    is valid, else trained from a clean folder and committed."""
+    done = steps.done(step)
+    if done is not None:
+        return done["model"]
+    steps.begin(step)
+    train(folder)
+    steps.commit(step, {"model": folder})
+    return folder
 
 
 def _train_lm_model(recipe, steps, beam_flags: list[str]) -> str:
@@ -160,17 +173,11 @@ def _train_lm_model(recipe, steps, beam_flags: list[str]) -> str:
     from dataprep.cli.recipe import LM_MODEL_DIR
     from dataprep.cli.train_lm import train_lm
 
-    folder = fs.join(recipe.output.path, LM_MODEL_DIR)
-    done = steps.done(LM_MODEL)
-    if done is not None:
-        return done["model"]
-    steps.begin(LM_MODEL)
     train = recipe.perplexity.train
-    train_lm(argparse.Namespace(inputs=list(train.corpus), output=folder, order=train.order, tokenizer=None,
-                                vocab_size=train.vocab_size, prune=train.prune, gzip=False, format="auto",
-                                source="lm", text_field="text", url_field="url", id_field="id"), beam_flags)
-    steps.commit(LM_MODEL, {"model": folder})
-    return folder
+    return _model_step(steps, LM_MODEL, fs.join(recipe.output.path, LM_MODEL_DIR), lambda folder: train_lm(
+        argparse.Namespace(inputs=list(train.corpus), output=folder, order=train.order, tokenizer=None,
+                           vocab_size=train.vocab_size, prune=train.prune, gzip=False, format="auto", source="lm",
+                           text_field="text", url_field="url", id_field="id"), beam_flags))
 
 
 def _train_quality_model(recipe, steps, beam_flags: list[str]) -> str:
@@ -178,16 +185,11 @@ def _train_quality_model(recipe, steps, beam_flags: list[str]) -> str:
     from dataprep.cli.recipe import QUALITY_MODEL_DIR
     from dataprep.cli.train_quality import train_quality_model
 
-    folder = fs.join(recipe.output.path, QUALITY_MODEL_DIR)
-    done = steps.done(QUALITY_MODEL)
-    if done is not None:
-        return done["model"]
-    steps.begin(QUALITY_MODEL)
     train = recipe.quality.train
-    train_quality_model(training_inputs("positive", train.positive), training_inputs("negative", train.negative),
-                        folder, train.fasttext, beam_flags)
-    steps.commit(QUALITY_MODEL, {"model": folder})
-    return folder
+    return _model_step(steps, QUALITY_MODEL, fs.join(recipe.output.path, QUALITY_MODEL_DIR), lambda folder:
+                       train_quality_model(training_inputs("positive", train.positive),
+                                           training_inputs("negative", train.negative), folder, train.fasttext,
+                                           beam_flags))
 
 
 def run_command(args, beam_flags: list[str]) -> int:
