@@ -115,13 +115,15 @@ def run_recipe(recipe, beam_flags: list[str]) -> dict:
     valid and redoes the rest from a clean slate, so a killed run resumes with the same bytes.
     """
     from dataprep.cli.beam import run_pipeline
+    from dataprep.cli.recipe import LM_MODEL_DIR
     from dataprep.cli.tokenize import VOLATILE, train_and_tokenize
     from dataprep.outputs import RECIPE_FILE, Steps, claim
     from pipelines.graph import build
 
     output = recipe.output.path
     owned = owned_outputs(recipe)
-    steps = Steps(output, recipe.config_hash(), owned, VOLATILE)
+    # The n-gram model's own tokenizer has a training.json too: its time and RSS vary by run.
+    steps = Steps(output, recipe.config_hash(), owned, VOLATILE + (f"{LM_MODEL_DIR}/{VOLATILE[0]}",))
     with claim(output, recipe.config_hash(), recipe_record(recipe),
                tuple(name for names in owned.values() for name in names)):
         paths = {"stats": None, "recipe": fs.join(output, RECIPE_FILE)}
