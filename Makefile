@@ -32,6 +32,7 @@ bench: install
 	$(PY) bench/decontaminate.py
 	$(PY) bench/quality.py
 	$(PY) bench/lm.py
+	$(PY) bench/mixture.py
 
 clean:
 	rm -rf out .pytest_cache

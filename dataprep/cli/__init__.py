@@ -21,7 +21,7 @@ from dataprep.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, user_e
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "UsageError", "main"]
 
-_COMMANDS = ("run", "recipe_help", "dedup", "decontaminate", "train_tokenizer", "tokenize", "inspect", "train_quality", "quality", "train_lm")
+_COMMANDS = ("run", "recipe_help", "dedup", "decontaminate", "train_tokenizer", "tokenize", "inspect", "train_quality", "quality", "train_lm", "plan")
 
 
 def _parser() -> argparse.ArgumentParser:
