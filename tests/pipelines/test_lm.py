@@ -21,6 +21,8 @@ from pipelines.lm import QUANTILE_RANK_ERROR, CountNgrams, CountsOfCounts, Perpl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lm_fixture import CORPUS, make_lm_folder, raw_counts, train_tokenizer  # noqa: E402
 
+pytestmark = pytest.mark.slow  # whole Beam pipelines
+
 
 def corpus_docs() -> list[Document]:
     lines = CORPUS.read_text().splitlines()

@@ -16,6 +16,8 @@ from dataprep.mixture.sample import document_epochs
 from pipelines.mixture import CountTokens, SampleMixture
 from pipelines.options import make_runner
 
+pytestmark = pytest.mark.slow  # whole Beam pipelines
+
 TWO_WORKERS = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
 PORTABLE = ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"]
 

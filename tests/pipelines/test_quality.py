@@ -20,6 +20,8 @@ from dataprep.quality import QualityConfig, TrainConfig, get_score, keep_verdict
 from pipelines.options import make_runner
 from pipelines.quality import NUM_QUANTILES, SampleTrainingSet, build_standalone
 
+pytestmark = pytest.mark.slow  # whole Beam pipelines
+
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "sample_data", "quality")
 
 

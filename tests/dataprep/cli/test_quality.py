@@ -11,6 +11,8 @@ import pytest
 
 from dataprep.cli import main
 
+pytestmark = pytest.mark.slow  # runs the quality commands' Beam pipelines
+
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "sample_data", "quality")
 POSITIVE, NEGATIVE = os.path.join(SAMPLE, "positive.jsonl.gz"), os.path.join(SAMPLE, "negative.jsonl.gz")
 

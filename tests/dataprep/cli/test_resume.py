@@ -210,6 +210,7 @@ def reference(tmp_path_factory):
     return out, _digests(out), full, recipe
 
 
+@pytest.mark.slow  # real quickstart runs in subprocesses
 def test_a_finished_run_is_rerun_instantly_with_nothing_redone(reference):
     out, digests, full, recipe = reference
     before = _mtimes(out)
@@ -221,6 +222,7 @@ def test_a_finished_run_is_rerun_instantly_with_nothing_redone(reference):
                   ("corpus.json", "tokenizer.json", "tokens.json")) == ["corpus", "tokenizer", "tokens"]
 
 
+@pytest.mark.slow  # real quickstart runs in subprocesses
 def test_a_moved_folder_is_rerun_with_nothing_redone(reference, tmp_path):
     out, digests, _, recipe = reference
     moved = tmp_path / "elsewhere" / "copy"
@@ -234,6 +236,7 @@ def test_a_moved_folder_is_rerun_with_nothing_redone(reference, tmp_path):
     assert _mtimes(moved) == before and _digests(moved) == digests
 
 
+@pytest.mark.slow  # real quickstart runs in subprocesses
 def test_sigkill_mid_corpus_then_a_changed_recipe_is_refused_then_the_rerun_matches(reference, tmp_path):
     out_ref, digests, full, recipe = reference
     out = tmp_path / "out"
@@ -254,6 +257,7 @@ def test_sigkill_mid_corpus_then_a_changed_recipe_is_refused_then_the_rerun_matc
     assert _digests(out) == digests
 
 
+@pytest.mark.slow  # real quickstart runs in subprocesses
 def test_sigint_in_the_tokenizer_steps_leaves_no_marker_and_the_rerun_redoes_only_them(reference, tmp_path):
     out_ref, digests, full, recipe = reference
     out = tmp_path / "out"

@@ -3,6 +3,8 @@ or 2 workers, and the usage errors are one line."""
 
 from __future__ import annotations
 
+import pytest
+
 import gzip
 import json
 import sys
@@ -15,6 +17,8 @@ from dataprep.lm.stage import LanguageModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from lm_fixture import CORPUS, raw_counts, train_tokenizer  # noqa: E402
+
+pytestmark = pytest.mark.slow  # runs train-lm's Beam counting
 
 
 def write_corpus(path: Path) -> list[str]:

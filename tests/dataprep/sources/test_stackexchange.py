@@ -7,6 +7,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from dataprep.document import Document
 from dataprep.inputs import format_of
 from dataprep.readers import ReaderOptions, read_records
@@ -107,6 +109,7 @@ with tempfile.NamedTemporaryFile(suffix="-Posts.xml") as handle:
 """
 
 
+@pytest.mark.slow  # 200k generated posts in a child process
 def test_memory_stays_flat_on_a_large_generated_dump():
     # 200k posts (~80 MB of XML) against 20k: a reader that held the posts would grow by ~70 MB more.
     # Measured: 6.2 MB peak growth for either size (SQLite's page cache, lxml, one element).
