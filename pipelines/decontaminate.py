@@ -34,7 +34,7 @@ from dataprep.decontaminate.index import Hit, document_ngrams
 from dataprep.inputs import InputConfig
 from pipelines import standalone
 from pipelines.stage import DROPPED, KEPT, STATS, Router
-from pipelines.write import WriteJson
+from pipelines.write import WriteJson, sum_columns
 
 REPORT = "report"
 
@@ -119,13 +119,6 @@ def _report_sums(entry):
         yield ("example", (entry.benchmark, example_id)), (1,)
 
 
-def _sum_tuples(values):
-    totals = None
-    for value in values:
-        totals = value if totals is None else tuple(a + b for a, b in zip(totals, value))
-    return totals
-
-
 def _unwrap(element):
     (kind, key), value = element
     return kind, key, value[0] if kind == "example" else value
@@ -188,7 +181,7 @@ class Decontaminate(beam.PTransform):
         rows.append(
             outputs[REPORT]
             | "ReportSums" >> beam.FlatMap(_report_sums)  # ((kind, key), counts)
-            | "SumReport" >> beam.CombinePerKey(_sum_tuples)
+            | "SumReport" >> beam.CombinePerKey(sum_columns)
             | "ReportRows" >> beam.Map(_unwrap)  # (kind, key, value)
         )
         report_rows = tuple(rows) | "AllReportRows" >> beam.Flatten()

@@ -23,6 +23,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from dataprep.document import Document
 from dataprep.mixture import MixturePlan, copies, document_tokens
 from dataprep.mixture.sample import document_epochs, document_weight
+from pipelines.write import sum_columns
 
 #: metadata field of a sampled copy: 0 for the first, 1… for repeats (whose id gets `#<pass>`,
 #: so the tokenizer's shuffle, keyed by id, spreads the copies apart).
@@ -32,14 +33,6 @@ PASS_FIELD = "pass"
 class MixtureResult(typing.NamedTuple):
     documents: beam.PCollection  # Document, one per copy, with metadata.pass
     realised: beam.PCollection  # (source, (documents, tokens)) over every copy
-
-
-def _sum_pairs(pairs):
-    documents = tokens = 0
-    for count, size in pairs:
-        documents += count
-        tokens += size
-    return documents, tokens
 
 
 def copy_of(doc: Document, pass_: int) -> Document:
@@ -104,7 +97,7 @@ class SampleMixture(beam.PTransform):
         sampled = docs | "Sample" >> beam.ParDo(
             _Sample(self._epochs, self._seed, self._rehydrate, self._tokens)).with_outputs(_REALISED, main="documents")
         # sampled.documents: Document, one per copy; sampled[_REALISED]: (source, (documents, tokens)) per bundle
-        realised = sampled[_REALISED] | "SumPerSource" >> beam.CombinePerKey(_sum_pairs)  # (source, (docs, tokens))
+        realised = sampled[_REALISED] | "SumPerSource" >> beam.CombinePerKey(sum_columns)  # (source, (docs, tokens))
         return MixtureResult(sampled.documents, realised)
 
 
@@ -126,5 +119,5 @@ class CountTokens(beam.PTransform):
         return (
             docs
             | "KeyBySource" >> beam.Map(_weighted_tokens, self._tokens, self._rehydrate)  # (source, (1, tokens))
-            | "SumPerSource" >> beam.CombinePerKey(_sum_pairs)  # (source, (documents, tokens))
+            | "SumPerSource" >> beam.CombinePerKey(sum_columns)  # (source, (documents, tokens))
         )

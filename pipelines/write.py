@@ -104,6 +104,14 @@ class WriteShards(beam.PTransform):
 _DIGEST_MOD = 1 << 64
 
 
+def sum_columns(rows):
+    """Element-wise sum of equal-length tuples, as a CombinePerKey function: (docs, tokens), …"""
+    totals = None
+    for row in rows:
+        totals = tuple(row) if totals is None else tuple(a + b for a, b in zip(totals, row))
+    return totals
+
+
 def sum_stats(values):
     docs = chars_in = chars_out = digest = 0
     for d, ci, co, dg in values:

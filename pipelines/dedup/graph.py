@@ -24,7 +24,7 @@ from pipelines.dedup.common import (
 from pipelines.dedup.components import ConnectedComponents
 from pipelines.dedup.keyed import ExactKey, KeyDedup, LineDedup, UrlKey
 from pipelines import standalone
-from pipelines.write import WriteJson
+from pipelines.write import WriteJson, sum_columns
 
 
 class Deduplicate(beam.PTransform):
@@ -87,14 +87,6 @@ class _RouteMinHash(JoinRoute):
             yield from self.route(doc, result)
 
 
-def _sum_pairs(values):
-    count = weight = 0
-    for c, w in values:
-        count += c
-        weight += w
-    return count, weight
-
-
 @ANY_OUTPUT
 def _cluster_verdict(element):
     root, (leaves, weight) = element  # root node, (leaf count, leaf weights)
@@ -121,7 +113,7 @@ class MinHashDedup(beam.PTransform):
         clusters = (
             final
             | "LeafWeights" >> beam.Map(lambda e: (e[1], (1, e[0][2])))  # (root node, (1, weight))
-            | "SumPerCluster" >> beam.CombinePerKey(_sum_pairs)  # (root node, (leaves, weight))
+            | "SumPerCluster" >> beam.CombinePerKey(sum_columns)  # (root node, (leaves, weight))
             | "ClusterVerdicts" >> beam.FlatMap(_cluster_verdict).with_outputs(CLUSTER, main="verdicts")
         )
         verdicts = (losers, clusters.verdicts) | "Verdicts" >> beam.Flatten()  # (id, verdict)
